@@ -1,0 +1,101 @@
+"""All configuration, read once from the environment and `.env`.
+
+Names follow the seed's contract (REDIS_HOST, WORKER_COUNT, GPU_MEMORY_FRACTION, BATCH_SIZE, IMAGE_SIZE,
+NUM_SAMPLES, MAX_FILE_SIZE, RESULT_EXPIRY, ...), so an existing `.env` or docker-compose file keeps working.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """One place for every knob; every process (API, worker, CLI) builds the same object."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    # Redis: REDIS_URL wins; otherwise the seed's REDIS_HOST/REDIS_PORT.
+    redis_url: str | None = Field(default=None, alias="REDIS_URL")
+    redis_host: str = Field(default="localhost", alias="REDIS_HOST")
+    redis_port: int = Field(default=6379, alias="REDIS_PORT", ge=1, le=65535)
+    redis_bind: str = Field(default="127.0.0.1", alias="REDIS_BIND")
+    result_expiry: int = Field(default=3600, alias="RESULT_EXPIRY", ge=1)
+
+    # Storage.
+    data_dir: Path = Field(default=Path("data"), alias="DATA_DIR")
+    upload_dir: Path | None = Field(default=None, alias="UPLOAD_DIR")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+
+    # API.
+    api_host: str = Field(default="0.0.0.0", alias="API_HOST")
+    api_port: int = Field(default=8000, alias="API_PORT", ge=1, le=65535)
+    max_file_size: int = Field(default=500 * 1024 * 1024, alias="MAX_FILE_SIZE", ge=1)
+    upload_chunk_size: int = Field(default=1024 * 1024, alias="UPLOAD_CHUNK_SIZE", ge=4096)
+    check_timeout: float = Field(default=120.0, alias="CHECK_TIMEOUT", gt=0)
+
+    # Workers.
+    worker_count: int | None = Field(default=None, alias="WORKER_COUNT", ge=1)
+    worker_id: str | None = Field(default=None, alias="WORKER_ID")
+    gpu_memory_fraction: float = Field(default=0.143, alias="GPU_MEMORY_FRACTION", gt=0, le=1)
+    intra_op_threads: int | None = Field(default=None, alias="INTRA_OP_THREADS", ge=1)
+    execution_provider: str = Field(default="auto", alias="EXECUTION_PROVIDER", pattern="^(auto|cuda|cpu)$")
+    job_timeout: int = Field(default=1800, alias="JOB_TIMEOUT", ge=1)
+    max_attempts: int = Field(default=3, alias="MAX_ATTEMPTS", ge=1)
+    job_monitoring_interval: int = Field(default=10, alias="JOB_MONITORING_INTERVAL", ge=1)
+    heartbeat_grace: int = Field(default=30, alias="HEARTBEAT_GRACE", ge=1)
+    maintenance_interval: int = Field(default=60, alias="MAINTENANCE_INTERVAL", ge=1)
+
+    # The depth task's test set.
+    batch_size: int = Field(default=8, alias="BATCH_SIZE", ge=1)
+    image_size: int = Field(default=448, alias="IMAGE_SIZE", ge=8)
+    num_samples: int | None = Field(default=None, alias="NUM_SAMPLES", ge=1)
+    dataset_seed: int = Field(default=0, alias="DATASET_SEED")
+    dataset_dir: Path | None = Field(default=None, alias="DATASET_DIR")
+
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @model_validator(mode="after")
+    def _absolute_paths(self) -> Settings:
+        """Resolve paths once so that every process, whatever its cwd, agrees on them."""
+        self.data_dir = self.data_dir.expanduser().resolve()
+        self.upload_dir = (self.upload_dir or self.data_dir / "uploads").expanduser().resolve()
+        if self.dataset_dir is not None:
+            self.dataset_dir = self.dataset_dir.expanduser().resolve()
+        return self
+
+    @property
+    def resolved_redis_url(self) -> str:
+        return self.redis_url or f"redis://{self.redis_host}:{self.redis_port}/0"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'goat.db'}"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.data_dir / "redis"
+
+    @property
+    def synthetic_num_samples(self) -> int:
+        """The seed's 96 when NUM_SAMPLES is unset; a folder dataset then uses every sample."""
+        return self.num_samples or 96
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own `Settings` and pass them in instead."""
+    return Settings()
+
+
+def cpu_count() -> int:
+    """Cores this process may use (respects affinity masks and container CPU sets)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
