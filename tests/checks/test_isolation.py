@@ -1,0 +1,152 @@
+"""ModelChecker: one reused child process, replaced when a model kills it, hangs it or exhausts its memory."""
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+from onnx import ModelProto, numpy_helper
+
+from goat.checks import ModelChecker, ModelRejected, inspect_model
+from tests.checks.builders import CHANNELS, SIZE, depth_model, function_bomb
+
+Saved = Callable[[ModelProto], Path]
+TIMEOUT = 1.0
+
+
+@pytest.fixture(scope="module")
+def checker() -> Iterator[ModelChecker]:
+    with ModelChecker(timeout=TIMEOUT) as running:
+        yield running
+
+
+@pytest.fixture
+def good_model(saved: Saved) -> Path:
+    return saved(depth_model(batch=8))
+
+
+def check(checker: ModelChecker, path: Path) -> object:
+    return checker.check(path, channels=CHANNELS, image_size=SIZE)
+
+
+def wait_until(condition: Callable[[], bool], what: str, limit: float = 10.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting until {what}"
+        time.sleep(0.01)
+
+
+def gone(pid: int) -> bool:
+    """The child (of this process) has fully exited, whether or not it has been reaped yet.
+
+    A zombie status is not enough: the main thread turns zombie while the child's other threads still exit.
+    """
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+def test_checks_in_one_reused_child(checker: ModelChecker, good_model: Path) -> None:
+    pid = checker.pid
+    first = check(checker, good_model)
+    second = check(checker, good_model)
+    assert first == second == inspect_model(good_model, channels=CHANNELS, image_size=SIZE)
+    assert checker.pid == pid != os.getpid()
+
+
+def test_a_rejection_keeps_the_child(checker: ModelChecker, saved: Saved) -> None:
+    pid = checker.pid
+    with pytest.raises(
+        ModelRejected, match=r"^input 'image' has shape \[N, 3, 32, 32\]; expected \[N, 3, 64, 64\]"
+    ):
+        checker.check(saved(depth_model()), channels=CHANNELS, image_size=64)
+    assert checker.pid == pid
+
+
+def test_a_check_over_the_timeout_is_rejected_and_the_child_replaced(
+    checker: ModelChecker, saved: Saved, good_model: Path
+) -> None:
+    """2**40 nested function calls would keep the ONNX checker busy for days."""
+    pid = checker.pid
+    started = time.monotonic()
+    with pytest.raises(ModelRejected) as raised:
+        check(checker, saved(function_bomb(40)))
+    assert raised.value.message == "checking the model took longer than 1 s"
+    assert time.monotonic() - started < TIMEOUT + 5
+    assert gone(pid)
+    assert checker.pid != pid
+    assert check(checker, good_model) == check(checker, good_model)
+
+
+def test_a_child_that_dies_during_a_check_is_reported_and_replaced(saved: Saved, good_model: Path) -> None:
+    """A segfault, delivered while the child is busy on a model, as a fuzzed model would cause it."""
+    with ModelChecker(timeout=30) as checker:
+        check(checker, good_model)
+        pid = checker.pid
+        idle_cpu = psutil.Process(pid).cpu_times().user
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(check, checker, saved(function_bomb(40)))
+            wait_until(lambda: psutil.Process(pid).cpu_times().user > idle_cpu + 0.05, "the child is busy")
+            os.kill(pid, signal.SIGSEGV)
+            with pytest.raises(ModelRejected) as raised:
+                pending.result(timeout=10)
+        assert raised.value.message == "the model crashed the ONNX checker (signal 11)"
+        assert checker.pid != pid
+        assert check(checker, good_model).batch_size == 8
+
+
+def test_a_child_killed_while_idle_is_replaced_transparently(checker: ModelChecker, good_model: Path) -> None:
+    check(checker, good_model)
+    pid = checker.pid
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: gone(pid), "the child has died")
+    assert check(checker, good_model).batch_size == 8
+    assert checker.pid != pid
+
+
+def test_checks_from_many_threads(checker: ModelChecker, saved: Saved) -> None:
+    models = [saved(depth_model(batch=batch)) for batch in range(1, 9)]
+    with ThreadPoolExecutor(8) as pool:
+        infos = list(pool.map(lambda path: check(checker, path), models * 4))
+    assert [info.batch_size for info in infos] == list(range(1, 9)) * 4
+
+
+def test_a_server_side_failure_is_not_blamed_on_the_model(checker: ModelChecker, tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="FileNotFoundError"):
+        check(checker, tmp_path / "missing.onnx")
+
+
+def test_a_model_that_needs_more_memory_than_allowed(saved: Saved, good_model: Path) -> None:
+    """Reading a 64 MiB model cannot fit in 32 MiB; a tiny one does, before and after."""
+    large = depth_model()
+    large.graph.initializer.append(numpy_helper.from_array(np.zeros(16 * 2**20, dtype=np.float32), "unused"))
+    with ModelChecker(timeout=30, memory_limit_bytes=32 * 2**20) as capped:
+        assert check(capped, good_model).batch_size == 8
+        pid = capped.pid
+        with pytest.raises(ModelRejected) as raised:
+            check(capped, saved(large))
+        assert (
+            raised.value.message == "checking the model needed more memory than this server allows (32 MiB)"
+        )
+        assert capped.pid != pid
+        assert check(capped, good_model).batch_size == 8
+
+
+def test_a_closed_checker_stops_its_child(good_model: Path) -> None:
+    checker = ModelChecker(timeout=TIMEOUT)
+    pid = checker.pid
+    checker.close()
+    assert gone(pid)
+    with pytest.raises(RuntimeError, match="closed"):
+        check(checker, good_model)
+
+
+def test_a_first_check_waits_for_the_child_to_start_without_spending_its_timeout(good_model: Path) -> None:
+    with ModelChecker(timeout=0.2) as checker:
+        assert check(checker, good_model).batch_size == 8
