@@ -37,9 +37,11 @@ class Settings(BaseSettings):
     max_file_size: int = Field(default=500 * 1024 * 1024, alias="MAX_FILE_SIZE", ge=1)
     upload_chunk_size: int = Field(default=1024 * 1024, alias="UPLOAD_CHUNK_SIZE", ge=4096)
     check_timeout: float = Field(default=120.0, alias="CHECK_TIMEOUT", gt=0)
+    check_memory_limit: int = Field(default=4 * 1024**3, alias="CHECK_MEMORY_LIMIT", ge=64 * 1024**2)
+    max_queue_length: int = Field(default=1000, alias="MAX_QUEUE_LENGTH", ge=1)
 
     # Workers.
-    worker_count: int | None = Field(default=None, alias="WORKER_COUNT", ge=1)
+    worker_count: int | None = Field(default=None, alias="WORKER_COUNT", ge=0)
     worker_id: str | None = Field(default=None, alias="WORKER_ID")
     gpu_memory_fraction: float = Field(default=0.143, alias="GPU_MEMORY_FRACTION", gt=0, le=1)
     intra_op_threads: int | None = Field(default=None, alias="INTRA_OP_THREADS", ge=1)

@@ -1,0 +1,3 @@
+from goat.cli.main import app
+
+app(prog_name="goat")

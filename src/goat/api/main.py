@@ -1,0 +1,70 @@
+"""The FastAPI application: routes, start-up and shutdown, and errors that never leak a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from prometheus_client import REGISTRY, make_asgi_app
+
+from goat import __version__
+from goat.api.metrics import QueueCollector, UploadMetrics
+from goat.api.routes import health, queue, submissions, tasks
+from goat.api.services import Services
+from goat.core.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        services = Services.start(settings)
+        collector = QueueCollector(services.queue)
+        REGISTRY.register(collector)
+        app.state.services = services
+        log.info(
+            "API ready: Redis %s, database %s", settings.resolved_redis_url, settings.resolved_database_url
+        )
+        try:
+            yield
+        finally:
+            REGISTRY.unregister(collector)
+            services.close()
+
+    app = FastAPI(
+        title="goat",
+        version=__version__,
+        description="Submit an ONNX model; goat evaluates it on a hidden test set and reports its score.",
+        lifespan=lifespan,
+    )
+    app.add_middleware(UploadMetrics)
+    app.add_middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"]
+    )
+    app.include_router(health.router)
+    app.include_router(queue.router)
+    app.include_router(submissions.router)
+    app.include_router(tasks.router)
+    app.mount("/metrics", make_asgi_app())
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        return JSONResponse(status_code=422, content={"detail": problems})
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse(status_code=500, content={"detail": "internal error; it has been logged"})

@@ -1,0 +1,33 @@
+"""Liveness of the API and readiness of its queue."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from goat.api.schemas import ErrorResponse, Health, SubmitHealth
+from goat.api.services import Services, get_services
+from goat.queue.connection import answers
+
+router = APIRouter()
+
+
+@router.get("/health", response_model=Health, summary="The API process is up")
+def health() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/submit/health",
+    response_model=SubmitHealth,
+    responses={503: {"model": ErrorResponse}},
+    summary="Submissions can be accepted: Redis answers",
+)
+def submit_health(services: Annotated[Services, Depends(get_services)]) -> SubmitHealth | JSONResponse:
+    if not answers(services.redis):
+        return JSONResponse(
+            status_code=503, content={"detail": "the queue (Redis) is not answering; submissions are paused"}
+        )
+    return SubmitHealth(status="ok", redis="connected")

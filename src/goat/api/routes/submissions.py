@@ -1,0 +1,134 @@
+"""Submitting a model and following it to its score."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from redis.exceptions import RedisError
+
+from goat.api import intake
+from goat.api.schemas import ErrorResponse, Progress, StatusResponse, SubmissionResponse
+from goat.api.services import Services, get_services
+from goat.queue.jobs import queue_position
+from goat.queue.live import read_progress
+from goat.storage.submissions import COMPLETED, QUEUED, RUNNING, as_utc
+from goat.storage.tables import Submission
+from goat.tasks import TASKS
+from goat.tasks.base import TaskDefinition
+
+router = APIRouter(prefix="/submit")
+
+SUBMISSION_ID = r"^sub_\d{1,12}_[0-9a-f]{8}$"
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            }
+        },
+    }
+}
+_TASK_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+
+
+def get_task(task: Annotated[str, Path(description="The task, e.g. task2.")]) -> TaskDefinition:
+    if not _TASK_NAME.match(task) or task not in TASKS:
+        raise HTTPException(404, f"unknown task {task!r}; tasks: {', '.join(sorted(TASKS))}")
+    return TASKS[task]
+
+
+Svc = Annotated[Services, Depends(get_services)]
+
+
+@router.post(
+    "/{task}",
+    status_code=202,
+    response_model=SubmissionResponse,
+    openapi_extra=_UPLOAD_BODY,
+    responses={
+        404: {"model": ErrorResponse, "description": "Unknown task"},
+        413: {"model": ErrorResponse, "description": "Larger than MAX_FILE_SIZE"},
+        422: {"model": ErrorResponse, "description": "Not a usable model for this task"},
+        429: {"model": ErrorResponse, "description": "The queue is full"},
+        503: {"model": ErrorResponse, "description": "The queue (Redis) is unavailable"},
+    },
+    summary="Upload an ONNX model (multipart field `file`) for evaluation",
+)
+async def submit(
+    request: Request, services: Svc, task: Annotated[TaskDefinition, Depends(get_task)]
+) -> SubmissionResponse:
+    intake.refuse_early(services, content_length=request.headers.get("content-length"))
+    staged, filename = await intake.receive(
+        services, request.stream(), content_type=request.headers.get("content-type")
+    )
+    model_info = await intake.check(services, staged, task)
+    row = intake.record_and_enqueue(
+        services, staged, task=task.name, filename=filename, model_info=model_info
+    )
+    return SubmissionResponse(
+        submission_id=row.id,
+        status="queued",
+        task=row.task,
+        queue_position=_position(services, row.id),
+        model_sha256=row.model_sha256,
+        model_size_bytes=row.model_size_bytes,
+    )
+
+
+@router.get(
+    "/{task}/status/{submission_id}",
+    response_model=StatusResponse,
+    responses={404: {"model": ErrorResponse}},
+    summary="Where a submission is: queued (with position), running (with progress), or its outcome",
+)
+def status(
+    services: Svc,
+    task: Annotated[TaskDefinition, Depends(get_task)],
+    submission_id: Annotated[str, Path(pattern=SUBMISSION_ID, description="As returned by the upload.")],
+) -> StatusResponse:
+    row = services.submissions.get(submission_id)
+    if row is None or row.task != task.name:
+        raise HTTPException(404, f"no submission {submission_id} for task {task.name}")
+    return StatusResponse(
+        submission_id=row.id,
+        task=row.task,
+        status=row.status,  # type: ignore[arg-type]
+        queue_position=_position(services, row.id) if row.status == QUEUED else None,
+        progress=_progress(services, row),
+        result=row.result,  # type: ignore[arg-type]
+        error=row.error,
+        attempts=row.attempts,
+        model_sha256=row.model_sha256,
+        model_size_bytes=row.model_size_bytes,
+        created_at=as_utc(row.created_at),
+        started_at=as_utc(row.started_at),
+        finished_at=as_utc(row.finished_at),
+    )
+
+
+def _position(services: Services, submission_id: str) -> int | None:
+    """Live from Redis; while Redis is down the status page still answers, without a position."""
+    try:
+        return queue_position(services.queue, submission_id)
+    except RedisError:
+        return None
+
+
+def _progress(services: Services, row: Submission) -> Progress | None:
+    if row.status == COMPLETED and row.result:
+        total = row.result["performance"]["num_samples"]
+        return Progress(done=total, total=total)
+    if row.status != RUNNING:
+        return None
+    try:
+        live = read_progress(services.redis, row.id)
+    except RedisError:
+        return None
+    return Progress(done=live.done, total=live.total) if live else None

@@ -1,0 +1,89 @@
+"""How the client commands show things: a live progress bar, metric tables, clear refusals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from goat.client import GoatClient, GoatError
+
+console = Console()
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """The server's own words on a refusal; no traceback for an expected failure."""
+    try:
+        yield
+    except GoatError as error:
+        console.print(f"[red]refused ({error.status_code}):[/] {error.detail}")
+        raise typer.Exit(1) from None
+    except httpx.TransportError as error:
+        console.print(f"[red]cannot reach the goat API:[/] {error}")
+        raise typer.Exit(1) from None
+
+
+def follow(client: GoatClient, submission_id: str, *, task: str) -> dict[str, Any]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as bar:
+        line = bar.add_task("queued", total=None)
+
+        def show(current: dict[str, Any]) -> None:
+            progress = current.get("progress")
+            description = current["status"]
+            if current.get("queue_position"):
+                description += f" (position {current['queue_position']})"
+            if progress:
+                bar.update(line, description=description, completed=progress["done"], total=progress["total"])
+            else:
+                bar.update(line, description=description)
+
+        return client.wait(submission_id, task=task, on_status=show)
+
+
+def outcome(status: dict[str, Any]) -> None:
+    console.print(f"[bold]{status['submission_id']}[/] ({status['task']}): {status['status']}")
+    if status.get("error"):
+        console.print(f"[red]reason:[/] {status['error']}")
+    result = status.get("result")
+    if not result:
+        return
+    console.print(f"score: [bold green]{result['score']:.4f}[/]")
+    console.print(_table("metric", result["metrics"]))
+    console.print(_table("performance", result["performance"]))
+
+
+def queue(snapshot: dict[str, Any]) -> None:
+    console.print(f"queue {snapshot['queue_name']}: {snapshot['queue_length']} waiting")
+    for running in snapshot["running"]:
+        progress = running.get("progress") or {}
+        console.print(
+            f"running {running['submission_id']}: {progress.get('done', '?')}/{progress.get('total', '?')}"
+        )
+    table = Table("worker", "host", "state", "submission", "device", "provider", "done", "last heartbeat")
+    for worker in snapshot["workers"]:
+        table.add_row(
+            worker["worker_id"],
+            worker["host"] or "",
+            worker["state"],
+            worker["current_submission"] or "",
+            worker["device"] or "",
+            worker["provider"] or "",
+            str(worker["jobs_done"]),
+            str(worker["last_heartbeat"] or ""),
+        )
+    console.print(table)
+
+
+def _table(title: str, values: dict[str, Any]) -> Table:
+    table = Table(title, "value")
+    for name, value in values.items():
+        table.add_row(name, f"{value:.4f}" if isinstance(value, float) else str(value))
+    return table

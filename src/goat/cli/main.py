@@ -1,0 +1,122 @@
+"""The `goat` command: run the system (up, api, worker, redis) and use it (submit, status, queue)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from goat.cli import logs
+from goat.core.config import get_settings
+
+app = typer.Typer(help="goat: evaluate ONNX models on a hidden test set.", no_args_is_help=True)
+console = Console()
+Url = Annotated[str, typer.Option("--url", envvar="GOAT_URL", help="The goat API.")]
+DEFAULT_URL = "http://localhost:8000"
+
+
+@app.command()
+def up(
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: WORKER_COUNT or auto).")
+    ] = None,
+) -> None:
+    """Run everything in the foreground: Redis (embedded unless one answers), the API, the workers."""
+    from goat.cli.supervisor import Supervisor
+    from goat.worker.devices import cuda_available, visible_gpus
+    from goat.worker.runner import default_worker_count
+
+    settings = get_settings()
+    logs.configure(settings.log_level, process="up")
+    gpus = len(visible_gpus()) if settings.execution_provider != "cpu" and cuda_available() else 0
+    Supervisor(settings, workers=workers or default_worker_count(settings, gpus=gpus)).run()
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API on API_HOST:API_PORT."""
+    import uvicorn
+
+    from goat.api.main import create_app
+
+    settings = get_settings()
+    logs.configure(settings.log_level, process="api")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def worker(
+    index: Annotated[int, typer.Option(help="This worker's index on the host (picks its GPU).")] = 0,
+    of: Annotated[int, typer.Option(help="Workers on this host (splits the CPU cores).")] = 1,
+) -> None:
+    """Take evaluations from the queue until SIGTERM."""
+    from goat.worker.runner import run_worker
+
+    settings = get_settings()
+    logs.configure(settings.log_level, process=f"worker-{index + 1}")
+    run_worker(settings, index=index, workers=of)
+
+
+@app.command()
+def redis() -> None:
+    """Run the embedded Redis-compatible server (valkey) with its data under DATA_DIR."""
+    from goat.queue.server import server_command
+
+    settings = get_settings()
+    command = server_command(port=settings.redis_port, bind=settings.redis_bind, data_dir=settings.redis_dir)
+    os.execv(command[0], command)
+
+
+@app.command()
+def submit(
+    model: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The .onnx file.")
+    ],
+    task: Annotated[str, typer.Option(help="The task to evaluate on.")] = "task2",
+    wait: Annotated[bool, typer.Option("--wait", help="Follow progress, then print the metrics.")] = False,
+    url: Url = DEFAULT_URL,
+) -> None:
+    """Upload a model; prints its submission id (and, with --wait, its scores)."""
+    from goat.cli import display
+    from goat.client import GoatClient
+
+    with GoatClient(url) as client, display.refusals():
+        accepted = client.submit(model, task=task)
+        console.print(f"[bold]{accepted['submission_id']}[/] queued at position {accepted['queue_position']}")
+        if wait:
+            final = display.follow(client, accepted["submission_id"], task=task)
+            display.outcome(final)
+            raise typer.Exit(0 if final["status"] == "completed" else 1)
+
+
+@app.command()
+def status(
+    submission_id: str,
+    task: Annotated[str, typer.Option(help="The submission's task.")] = "task2",
+    url: Url = DEFAULT_URL,
+) -> None:
+    """Show a submission's status and, once completed, its scores."""
+    from goat.cli import display
+    from goat.client import GoatClient
+
+    with GoatClient(url) as client, display.refusals():
+        display.outcome(client.status(submission_id, task=task))
+
+
+@app.command()
+def queue(url: Url = DEFAULT_URL) -> None:
+    """Show the queue and every live worker."""
+    from goat.cli import display
+    from goat.client import GoatClient
+
+    with GoatClient(url) as client, display.refusals():
+        display.queue(client.queue_status())

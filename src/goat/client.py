@@ -1,0 +1,84 @@
+"""A typed client for goat's HTTP API: what `goat submit`, `test_api.py` and the tests use."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+FINISHED = ("completed", "failed")
+
+
+class GoatError(Exception):
+    """The server refused a request; `status_code` and the server's `detail` say why."""
+
+    def __init__(self, status_code: int, detail: str) -> None:
+        super().__init__(f"{status_code}: {detail}")
+        self.status_code = status_code
+        self.detail = detail
+
+
+class GoatClient:
+    def __init__(self, base_url: str = "http://localhost:8000", *, timeout: float = 600.0) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=timeout)
+
+    def __enter__(self) -> GoatClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+
+    def health(self) -> dict[str, Any]:
+        return self._json(self.http.get("/health"))
+
+    def submit_health(self) -> dict[str, Any]:
+        return self._json(self.http.get("/submit/health"))
+
+    def submit(self, model: Path, *, task: str = "task2") -> dict[str, Any]:
+        """Uploads the file as it is read (no copy in memory) and returns the SubmissionResponse."""
+        with model.open("rb") as handle:
+            response = self.http.post(f"/submit/{task}", files={"file": (model.name, handle)})
+        return self._json(response)
+
+    def status(self, submission_id: str, *, task: str = "task2") -> dict[str, Any]:
+        return self._json(self.http.get(f"/submit/{task}/status/{submission_id}"))
+
+    def queue_status(self) -> dict[str, Any]:
+        return self._json(self.http.get("/submit/queue/status"))
+
+    def wait(
+        self,
+        submission_id: str,
+        *,
+        task: str = "task2",
+        timeout: float = 3600.0,
+        poll: float = 0.25,
+        on_status: Callable[[dict[str, Any]], None] | None = None,
+    ) -> dict[str, Any]:
+        """Polls until the submission is completed or failed; returns its final status."""
+        deadline = time.monotonic() + timeout
+        while True:
+            current = self.status(submission_id, task=task)
+            if on_status:
+                on_status(current)
+            if current["status"] in FINISHED:
+                return current
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{submission_id} still {current['status']} after {timeout:.0f} s")
+            time.sleep(poll)
+
+    @staticmethod
+    def _json(response: httpx.Response) -> dict[str, Any]:
+        if response.is_success:
+            return response.json()
+        try:
+            detail = response.json().get("detail", response.text)
+        except ValueError:
+            detail = response.text
+        raise GoatError(response.status_code, str(detail))

@@ -1,0 +1,111 @@
+"""The submission lifecycle as database transitions; a finished submission is never overwritten."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from goat.storage.database import session_scope
+from goat.storage.tables import Submission
+
+QUEUED, RUNNING, COMPLETED, FAILED = "queued", "running", "completed", "failed"
+UNFINISHED = (QUEUED, RUNNING)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite drops the zone on the way back; every stored time is UTC, so put it back."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewSubmission:
+    id: str
+    task: str
+    model_sha256: str
+    model_size_bytes: int
+    filename: str
+    model_info: dict[str, Any]
+
+
+class SubmissionStore:
+    """Reads and writes submission rows; every write is one short transaction."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+
+    def create(self, new: NewSubmission) -> Submission:
+        row = Submission(
+            id=new.id,
+            task=new.task,
+            status=QUEUED,
+            model_sha256=new.model_sha256,
+            model_size_bytes=new.model_size_bytes,
+            filename=new.filename,
+            model_info=new.model_info,
+            attempts=0,
+            created_at=utcnow(),
+        )
+        with session_scope(self.url) as session:
+            session.add(row)
+        return row
+
+    def get(self, submission_id: str) -> Submission | None:
+        with session_scope(self.url) as session:
+            return session.get(Submission, submission_id)
+
+    def delete(self, submission_id: str) -> None:
+        with session_scope(self.url) as session:
+            session.execute(delete(Submission).where(Submission.id == submission_id))
+
+    def mark_running(self, submission_id: str, *, worker_id: str) -> bool:
+        """Counts the attempt: a submission run again after a lost worker shows how often it started."""
+        return self._transition(
+            submission_id,
+            status=RUNNING,
+            worker_id=worker_id,
+            attempts=Submission.attempts + 1,
+            started_at=utcnow(),
+            error=None,
+        )
+
+    def mark_requeued(self, submission_id: str, *, reason: str) -> bool:
+        """A lost worker's submission goes back to the queue; the reason stays visible until it runs again."""
+        return self._transition(submission_id, status=QUEUED, worker_id=None, error=reason)
+
+    def mark_completed(self, submission_id: str, *, result: dict[str, Any], score: float) -> bool:
+        return self._transition(
+            submission_id, status=COMPLETED, result=result, score=score, error=None, finished_at=utcnow()
+        )
+
+    def mark_failed(self, submission_id: str, *, error: str) -> bool:
+        return self._transition(submission_id, status=FAILED, error=error, finished_at=utcnow())
+
+    def _transition(self, submission_id: str, **values: Any) -> bool:
+        """Apply only while unfinished, so a late message from a lost worker cannot undo a final state."""
+        with session_scope(self.url) as session:
+            outcome = session.execute(
+                update(Submission)
+                .where(Submission.id == submission_id, Submission.status.in_(UNFINISHED))
+                .values(**values)
+            )
+            return bool(outcome.rowcount)
+
+    def uses_model(self, sha256: str) -> bool:
+        with session_scope(self.url) as session:
+            return (
+                session.scalar(select(Submission.id).where(Submission.model_sha256 == sha256).limit(1))
+                is not None
+            )
+
+    def unfinished(self) -> list[Submission]:
+        with session_scope(self.url) as session:
+            return list(session.scalars(select(Submission).where(Submission.status.in_(UNFINISHED))))

@@ -1,0 +1,40 @@
+"""What a worker process prepares once and every evaluation it forks inherits (copy-on-write)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from goat.core.config import Settings
+from goat.tasks.base import TaskDefinition, TestSet
+from goat.worker.devices import Device
+
+
+@dataclass(frozen=True)
+class LoadedTask:
+    definition: TaskDefinition
+    test_set: TestSet
+
+
+@dataclass(frozen=True, kw_only=True)
+class WorkerContext:
+    settings: Settings
+    worker_id: str
+    tasks: Mapping[str, LoadedTask]
+    device: Device
+    threads: int
+
+
+_current: WorkerContext | None = None
+
+
+def install(context: WorkerContext) -> None:
+    """Set before the work loop starts, so the forked work-horse finds the test set already in memory."""
+    global _current
+    _current = context
+
+
+def current() -> WorkerContext:
+    if _current is None:
+        raise RuntimeError("no worker context: evaluations run inside `goat worker`")
+    return _current

@@ -1,0 +1,78 @@
+"""Which device a worker runs on, found without initialising CUDA (the worker forks after this)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+import onnxruntime
+
+CUDA = "CUDAExecutionProvider"
+CPU = "CPUExecutionProvider"
+
+
+@dataclass(frozen=True)
+class Gpu:
+    ordinal: int
+    """The CUDA ordinal as this process sees it (after CUDA_VISIBLE_DEVICES)."""
+    name: str
+    memory_bytes: int
+
+
+@dataclass(frozen=True)
+class Device:
+    provider: str
+    label: str
+    gpu: Gpu | None = None
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.gpu is not None
+
+
+def visible_gpus() -> list[Gpu]:
+    """GPUs from nvidia-smi, filtered and renumbered as CUDA_VISIBLE_DEVICES makes CUDA see them."""
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        listing = subprocess.run(
+            ["nvidia-smi", "--query-gpu=index,uuid,name,memory.total", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    rows = [[field.strip() for field in line.split(",")] for line in listing.splitlines() if line.strip()]
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        wanted = [v.strip() for v in visible.split(",") if v.strip()]
+        rows = [next(r for r in rows if token in (r[0], r[1])) for token in wanted if _listed(token, rows)]
+    return [
+        Gpu(ordinal=i, name=r[2], memory_bytes=int(float(r[3])) * 1024 * 1024) for i, r in enumerate(rows)
+    ]
+
+
+def _listed(token: str, rows: list[list[str]]) -> bool:
+    return any(token in (row[0], row[1]) for row in rows)
+
+
+def cuda_available() -> bool:
+    return CUDA in onnxruntime.get_available_providers()
+
+
+def choose_device(*, preference: str, worker_index: int) -> Device:
+    """Worker i takes GPU i mod n, so WORKER_COUNT workers spread evenly over a multi-GPU host."""
+    gpus = visible_gpus() if preference != "cpu" and cuda_available() else []
+    if not gpus:
+        if preference == "cuda":
+            raise RuntimeError(
+                "EXECUTION_PROVIDER=cuda but no CUDA GPU is usable: install the `gpu` extra "
+                "(onnxruntime-gpu) and check that nvidia-smi lists a GPU"
+            )
+        return Device(provider=CPU, label="cpu")
+    gpu = gpus[worker_index % len(gpus)]
+    return Device(provider=CUDA, label=f"cuda:{gpu.ordinal} ({gpu.name})", gpu=gpu)

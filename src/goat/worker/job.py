@@ -1,0 +1,70 @@
+"""The function RQ runs in the work-horse: one submission from queued to completed or failed."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rq import get_current_job
+
+from goat.queue.live import publish_progress
+from goat.storage.model_files import ModelStore
+from goat.storage.submissions import SubmissionStore, as_utc
+from goat.worker import context
+from goat.worker.evaluation import Evaluation, EvaluationFailed, Limits
+
+log = logging.getLogger(__name__)
+
+
+def evaluate_submission(submission_id: str) -> str:
+    """Runs the evaluation and stores its outcome; returns the final status for RQ's own record."""
+    ctx = context.current()
+    settings = ctx.settings
+    store = SubmissionStore(settings.resolved_database_url)
+    connection = get_current_job().connection
+    if not store.mark_running(submission_id, worker_id=ctx.worker_id):
+        log.warning("submission %s is already finished or unknown; skipped", submission_id)
+        return "skipped"
+    row = store.get(submission_id)
+    assert row is not None
+    task = ctx.tasks[row.task]
+    total = len(task.test_set)
+    publish_progress(connection, submission_id, done=0, total=total, ttl=settings.result_expiry)
+
+    def on_progress(done: int, total: int) -> None:
+        publish_progress(connection, submission_id, done=done, total=total, ttl=settings.result_expiry)
+
+    evaluation = Evaluation(
+        model_path=ModelStore(settings.upload_dir).path_for(row.model_sha256),
+        fixed_batch=row.model_info.get("batch_size"),
+        task=task.definition,
+        test_set=task.test_set,
+        device=ctx.device,
+        limits=Limits(
+            threads=ctx.threads,
+            batch_size=settings.batch_size,
+            gpu_memory_fraction=settings.gpu_memory_fraction,
+        ),
+    )
+    try:
+        evaluation.provision()
+        evaluation.execute(on_progress)
+        result = evaluation.collect()
+    except EvaluationFailed as failure:
+        store.mark_failed(submission_id, error=str(failure))
+        log.info("submission %s failed: %s", submission_id, failure)
+        return "failed"
+    finally:
+        evaluation.cleanup()
+    _finish(store, submission_id, result, worker_id=ctx.worker_id)
+    return "completed"
+
+
+def _finish(store: SubmissionStore, submission_id: str, result: dict[str, Any], *, worker_id: str) -> None:
+    row = store.get(submission_id)
+    assert row is not None and row.started_at is not None
+    queue_wait = as_utc(row.started_at) - as_utc(row.created_at)
+    result["performance"]["queue_wait_s"] = queue_wait.total_seconds()
+    result["worker_id"] = worker_id
+    store.mark_completed(submission_id, result=result, score=result["score"])
+    log.info("submission %s completed: score %.4f", submission_id, result["score"])

@@ -1,0 +1,55 @@
+"""How a submission ends when its evaluation process does not end it itself.
+
+Every path that can leave a submission unfinished lands here: the evaluation process killed (time limit,
+crash), the job raising, or the worker lost (RQ's abandoned job). Only a lost worker is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from rq.exceptions import AbandonedJobError
+from rq.job import Job
+
+from goat.core.config import get_settings
+from goat.storage.submissions import SubmissionStore
+
+log = logging.getLogger(__name__)
+
+
+def _store() -> SubmissionStore:
+    return SubmissionStore(get_settings().resolved_database_url)
+
+
+def death_reason(status: int, *, timed_out: bool, time_limit: int) -> str:
+    """The participant-facing reason for an evaluation process that did not exit cleanly."""
+    if timed_out:
+        return f"time limit of {time_limit} s exceeded"
+    if os.WIFSIGNALED(status):
+        return f"evaluation crashed (signal {os.WTERMSIG(status)})"
+    return f"evaluation process exited with code {os.waitstatus_to_exitcode(status)}"
+
+
+def record_death(job: Job, reason: str) -> None:
+    """The model's fault: final, never retried."""
+    job.retries_left = 0
+    if _store().mark_failed(job.id, error=reason):
+        log.warning("submission %s failed: %s", job.id, reason)
+
+
+def on_job_failure(
+    job: Job, connection: Any, exc_type: type, exc_value: BaseException, traceback: Any
+) -> None:
+    """RQ's failure callback: a lost worker requeues (until MAX_ATTEMPTS), anything else fails for good."""
+    if exc_type is AbandonedJobError:
+        lost = get_settings().max_attempts - (job.retries_left or 0)
+        if job.retries_left:
+            _store().mark_requeued(job.id, reason=f"worker lost during attempt {lost}; queued again")
+            log.warning("submission %s: worker lost (attempt %d), queued again", job.id, lost)
+        else:
+            _store().mark_failed(job.id, error=f"worker lost {lost} times")
+            log.error("submission %s failed: worker lost %d times", job.id, lost)
+        return
+    record_death(job, f"internal error while evaluating: {exc_type.__name__}: {exc_value}")

@@ -1,0 +1,91 @@
+"""`goat worker`: prepare once (device, test sets), then take evaluations from the queue until stopped."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+import uuid
+
+from goat.core.config import Settings, cpu_count
+from goat.queue.connection import answers, connect
+from goat.queue.jobs import evaluation_queue
+from goat.tasks import TASKS
+from goat.tasks.base import DatasetParams
+from goat.worker import context
+from goat.worker.devices import Device, choose_device
+from goat.worker.evaluation_worker import EvaluationWorker
+
+log = logging.getLogger(__name__)
+
+
+def default_worker_count(settings: Settings, *, gpus: int) -> int:
+    """The seed's 7 per GPU host; on CPU one worker per core, so workers x threads never exceeds the cores."""
+    if settings.worker_count is not None:
+        return settings.worker_count
+    return 7 if gpus else max(1, cpu_count() // (settings.intra_op_threads or 1))
+
+
+def intra_op_threads(settings: Settings, *, device: Device, workers: int) -> int:
+    """One thread drives a GPU (ORT maintainers' advice); on CPU the cores are split between workers."""
+    if settings.intra_op_threads:
+        return settings.intra_op_threads
+    return 1 if device.is_cuda else max(1, cpu_count() // workers)
+
+
+def load_tasks(settings: Settings) -> dict[str, context.LoadedTask]:
+    params = DatasetParams(
+        image_size=settings.image_size,
+        num_samples=settings.num_samples,
+        seed=settings.dataset_seed,
+        dataset_dir=settings.dataset_dir,
+        cache_dir=settings.cache_dir,
+    )
+    loaded = {}
+    for name, definition in TASKS.items():
+        started = time.perf_counter()
+        test_set = definition.load_test_set(params)
+        log.info("task %s: %d samples ready in %.1f s", name, len(test_set), time.perf_counter() - started)
+        loaded[name] = context.LoadedTask(definition, test_set)
+    return loaded
+
+
+def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
+    """Runs until SIGTERM/SIGINT; a Redis outage pauses it and it reconnects by itself."""
+    device = choose_device(preference=settings.execution_provider, worker_index=index)
+    worker_id = settings.worker_id or f"{socket.gethostname()}-{index + 1}"
+    threads = intra_op_threads(settings, device=device, workers=workers)
+    context.install(
+        context.WorkerContext(
+            settings=settings, worker_id=worker_id, tasks=load_tasks(settings), device=device, threads=threads
+        )
+    )
+    log.info("worker %s on %s (%s), %d intra-op threads", worker_id, device.label, device.provider, threads)
+    connection = connect(settings.resolved_redis_url)
+    while True:
+        worker = EvaluationWorker(
+            [evaluation_queue(connection)],
+            connection=connection,
+            name=f"{worker_id}.{uuid.uuid4().hex[:6]}",
+            job_monitoring_interval=settings.job_monitoring_interval,
+            maintenance_interval=settings.maintenance_interval,
+            # RQ blocks on the queue for worker_ttl - 15 s and runs maintenance between blocks.
+            worker_ttl=settings.maintenance_interval + 15,
+            time_limit=settings.job_timeout,
+            heartbeat_grace=settings.heartbeat_grace,
+            info={"goat_worker_id": worker_id, "device": device.label, "provider": device.provider},
+        )
+        worker.work(logging_level=settings.log_level.upper())
+        if worker.stop_requested:
+            return
+        time.sleep(1.0)
+        _wait_for_redis(connection)
+
+
+def _wait_for_redis(connection) -> None:
+    """RQ's loop gives up on a Redis error; wait until Redis is back instead of exiting."""
+    delay = 0.5
+    while not answers(connection):
+        log.warning("Redis is not answering; retrying in %.1f s", delay)
+        time.sleep(delay)
+        delay = min(delay * 2, 10.0)

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""The seed's five checks against a running goat: health, submit health, upload, poll, queue status.
+
+    python3 test_api.py [--url http://localhost:8000] [--model model.onnx] [--task task2]
+
+Without --model it builds a small valid depth model for the server's image size. Exits non-zero on any
+failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+import onnx
+from onnx import TensorProto, helper
+
+from goat.client import GoatClient, GoatError
+
+
+def build_model(path: Path, image_size: int) -> Path:
+    """Disparity = mean over RGB, batch symbolic: valid for any server, fast on any device."""
+    graph = helper.make_graph(
+        [helper.make_node("ReduceMean", ["image"], ["depth"], axes=[1], keepdims=0)],
+        "test_api",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, image_size, image_size])],
+        [helper.make_tensor_value_info("depth", TensorProto.FLOAT, ["N", image_size, image_size])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
+def run(url: str, model: Path | None, task: str, timeout: float) -> list[str]:
+    failures: list[str] = []
+
+    def check(name: str, action) -> object:
+        try:
+            value = action()
+        except (GoatError, httpx.HTTPError, TimeoutError, AssertionError) as error:
+            print(f"FAIL {name}: {error}")
+            failures.append(name)
+            return None
+        print(f"ok   {name}")
+        return value
+
+    with GoatClient(url, timeout=600) as client, tempfile.TemporaryDirectory() as scratch:
+        check("1. health", client.health)
+        check("2. submit health", client.submit_health)
+        if model is None:
+            info = httpx.get(f"{url}/tasks", timeout=30).json()
+            size = next(t for t in info if t["name"] == task)["input_shape"][-1]
+            model = build_model(Path(scratch) / "test_api.onnx", size)
+        accepted = check("3. upload", lambda: client.submit(model, task=task))
+        if accepted:
+            print(f"     {accepted['submission_id']} queued at position {accepted['queue_position']}")
+            final = check(
+                "4. poll until completed",
+                lambda: _completed(client, accepted["submission_id"], task, timeout),
+            )
+            if final:
+                print(f"     score {final['result']['score']:.4f}, {final['result']['performance']}")
+        else:
+            failures.append("4. poll until completed")
+        queue = check("5. queue status", client.queue_status)
+        if queue:
+            print(f"     {queue['queue_length']} waiting, {len(queue['workers'])} workers")
+    return failures
+
+
+def _completed(client: GoatClient, submission_id: str, task: str, timeout: float) -> dict:
+    final = client.wait(submission_id, task=task, timeout=timeout)
+    assert final["status"] == "completed", f"{final['status']}: {final.get('error')}"
+    return final
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--url", default="http://localhost:8000")
+    parser.add_argument("--model", type=Path, default=None)
+    parser.add_argument("--task", default="task2")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="Seconds to wait for the evaluation.")
+    args = parser.parse_args()
+    failures = run(args.url, args.model, args.task, args.timeout)
+    print(f"{5 - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Every refusal at the door: its status, a message naming the problem, and nothing left behind."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+from goat.storage.submissions import SubmissionStore
+from tests.support.models import OPSET, depth_model
+from tests.support.system import GoatSystem
+
+MAX_FILE_SIZE = 64 * 1024
+
+
+@pytest.fixture(scope="module")
+def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
+    """The API and valkey, no workers: whatever is accepted stays queued where the test can see it."""
+    running = GoatSystem(tmp_path_factory.mktemp("api"), workers=0, env={"MAX_FILE_SIZE": str(MAX_FILE_SIZE)})
+    try:
+        yield running.start()
+    finally:
+        running.stop()
+
+
+def footprint(api: GoatSystem) -> tuple[set[str], set[str], int]:
+    """Stored files (staging included), submission rows, queue length."""
+    settings = api.settings
+    files = {str(p.relative_to(settings.upload_dir)) for p in settings.upload_dir.rglob("*") if p.is_file()}
+    rows = {row.id for row in SubmissionStore(settings.resolved_database_url).unfinished()}
+    return files, rows, api.client.queue_status()["queue_length"]
+
+
+@pytest.fixture
+def nothing_left(api: GoatSystem) -> Iterator[None]:
+    """A refused upload changes nothing: no file, no row, no job."""
+    before = footprint(api)
+    yield
+    assert footprint(api) == before
+
+
+def post(api: GoatSystem, content: bytes, filename: str = "model.onnx") -> httpx.Response:
+    return httpx.post(f"{api.url}/submit/task2", files={"file": (filename, content)}, timeout=30)
+
+
+def single_op_model(*, input_shape: list, output_shape: list, dtype: int = TensorProto.FLOAT) -> bytes:
+    """Input -> ReduceMean over axis 1 -> output, with whatever interface the test declares."""
+    graph = helper.make_graph(
+        [helper.make_node("ReduceMean", ["x"], ["y"], axes=[1], keepdims=0)],
+        "g",
+        [helper.make_tensor_value_info("x", dtype, input_shape)],
+        [helper.make_tensor_value_info("y", dtype, output_shape)],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 8
+    return model.SerializeToString()
+
+
+CASES = {
+    "not onnx": (b"this is a text file, not a model\n" * 10, 422, "not a valid ONNX model"),
+    "random bytes": (np.random.default_rng(0).bytes(2048), 422, "not a valid ONNX model"),
+    "empty": (b"", 422, "empty"),
+    "wrong input shape": (
+        single_op_model(input_shape=[1, 3, 16, 16], output_shape=[1, 16, 16]),
+        422,
+        "expected [N, 3, 32, 32]",
+    ),
+    "wrong dtype": (
+        single_op_model(input_shape=["N", 3, 32, 32], output_shape=["N", 32, 32], dtype=TensorProto.DOUBLE),
+        422,
+        "float32",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_rejected_with_reason(nothing_left: None, api: GoatSystem, case: str) -> None:
+    content, status, message = CASES[case]
+    response = post(api, content)
+    assert response.status_code == status, response.text
+    assert message in response.json()["detail"]
+    assert "Traceback" not in response.text
+
+
+def test_wrong_output_shape(nothing_left: None, api: GoatSystem, tmp_path: Path) -> None:
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, 32, 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3, 32, 32])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
+    model.ir_version = 8
+    response = post(api, model.SerializeToString())
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "[N, 3, 32, 32]" in detail and "expected [N, 32, 32] or [N, 1, 32, 32]" in detail
+
+
+def test_over_size_with_content_length(nothing_left: None, api: GoatSystem) -> None:
+    response = post(api, b"\0" * (MAX_FILE_SIZE * 3))
+    assert response.status_code == 413
+    assert "MAX_FILE_SIZE" in response.json()["detail"]
+
+
+def test_over_size_while_streaming(nothing_left: None, api: GoatSystem) -> None:
+    """No Content-Length: the limit is enforced on the bytes as they arrive."""
+    boundary = "goatboundary"
+
+    def body() -> Iterator[bytes]:
+        yield (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.onnx"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        for _ in range(16):
+            yield b"\0" * 16384
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = httpx.post(
+        f"{api.url}/submit/task2",
+        content=body(),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        timeout=30,
+    )
+    assert response.status_code == 413
+
+
+def test_missing_file_field(nothing_left: None, api: GoatSystem) -> None:
+    response = httpx.post(f"{api.url}/submit/task2", files={"model": ("m.onnx", b"abc")}, timeout=30)
+    assert response.status_code == 422
+    assert "'file'" in response.json()["detail"]
+
+
+def test_not_multipart(nothing_left: None, api: GoatSystem) -> None:
+    response = httpx.post(f"{api.url}/submit/task2", content=b"raw", timeout=30)
+    assert response.status_code == 422
+    assert "multipart/form-data" in response.json()["detail"]
+
+
+def test_unknown_task(nothing_left: None, api: GoatSystem, tmp_path: Path) -> None:
+    model = depth_model(tmp_path / "m.onnx", image_size=32)
+    response = httpx.post(
+        f"{api.url}/submit/task9", files={"file": ("m.onnx", model.read_bytes())}, timeout=30
+    )
+    assert response.status_code == 404
+    assert "task2" in response.json()["detail"]
+
+
+def test_file_name_is_never_a_path(api: GoatSystem, tmp_path: Path) -> None:
+    model = depth_model(tmp_path / "m.onnx", image_size=32, batch=4)
+    response = post(api, model.read_bytes(), filename="../../../../tmp/evil.onnx")
+    assert response.status_code == 202, response.text
+    sha = response.json()["model_sha256"]
+    stored = [p.name for p in api.settings.upload_dir.glob("*.onnx")]
+    assert f"{sha}.onnx" in stored
+    assert not Path("/tmp/evil.onnx").exists()
+    assert onnx.load(api.settings.upload_dir / f"{sha}.onnx").graph.input[0].name == "image"

@@ -1,0 +1,103 @@
+"""The real servers the tests talk to: the embedded valkey, `goat api` and `goat worker` processes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from goat.queue.connection import answers, connect
+from goat.queue.server import server_command
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Poll a condition (never a bare sleep standing in for one); fail with what was awaited."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.05)
+
+
+class RedisServer:
+    """valkey-server with its AOF in `data_dir`: stop and start it again to test a restart."""
+
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        command = server_command(port=self.port, bind="127.0.0.1", data_dir=self.data_dir)
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        connection = connect(self.url)
+        wait_until(lambda: answers(connection), timeout=20, what="valkey-server")
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(20)
+
+
+class GoatProcess:
+    """`python -m goat <args>` with the test's environment; output goes to a log file kept for failures."""
+
+    def __init__(self, args: list[str], *, env: dict[str, str], log: Path) -> None:
+        self.args = args
+        self.env = env
+        self.log = log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> GoatProcess:
+        with self.log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "goat", *self.args],
+                env={**os.environ, **self.env},
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def running(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(f"goat {' '.join(self.args)} exited with {self.process.returncode}; see {self.log}")
+        return self.process is not None
+
+    def stop(self, *, timeout: float = 30) -> int | None:
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.terminate()
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def api_ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=1).status_code == 200
+    except httpx.TransportError:
+        return False

@@ -1,0 +1,76 @@
+"""The whole system as `goat up` runs it, each part a real process: valkey, the API, N workers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from goat.client import GoatClient
+from goat.core.config import Settings
+from tests.support.processes import GoatProcess, RedisServer, api_ready, free_port, wait_until
+
+# Small enough for seconds per evaluation, odd enough to exercise padding (12 samples, batches of 5 or 8).
+TEST_ENV = {
+    "IMAGE_SIZE": "32",
+    "NUM_SAMPLES": "12",
+    "BATCH_SIZE": "5",
+    "INTRA_OP_THREADS": "1",
+    "EXECUTION_PROVIDER": "cpu",
+    "JOB_MONITORING_INTERVAL": "1",
+    "HEARTBEAT_GRACE": "3",
+    "MAINTENANCE_INTERVAL": "3",
+    "LOG_LEVEL": "INFO",
+}
+
+
+class GoatSystem:
+    def __init__(self, root: Path, *, workers: int = 2, env: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.redis = RedisServer(root / "redis")
+        self.port = free_port()
+        self.env = {
+            **TEST_ENV,
+            "DATA_DIR": str(root / "data"),
+            "REDIS_URL": self.redis.url,
+            "API_HOST": "127.0.0.1",
+            "API_PORT": str(self.port),
+            "WORKER_COUNT": str(workers),
+            **(env or {}),
+        }
+        self.api = GoatProcess(["api"], env=self.env, log=root / "api.log")
+        self.workers = [
+            GoatProcess(
+                ["worker", "--index", str(i), "--of", str(workers)], env=self.env, log=root / f"worker{i}.log"
+            )
+            for i in range(workers)
+        ]
+        self.client = GoatClient(self.url, timeout=60)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def settings(self) -> Settings:
+        """The settings every process of this system reads, for computing expectations in the test."""
+        return Settings(**self.env)
+
+    def start(self) -> GoatSystem:
+        self.redis.start()
+        self.api.start()
+        for worker in self.workers:
+            worker.start()
+        wait_until(lambda: self.api.running() and api_ready(self.url), timeout=60, what="the API")
+        wait_until(self._workers_registered, timeout=120, what="the workers to register")
+        return self
+
+    def _workers_registered(self) -> bool:
+        assert all(worker.running() for worker in self.workers)
+        return len(self.client.queue_status()["workers"]) >= len(self.workers)
+
+    def stop(self) -> None:
+        for process in [self.api, *self.workers]:
+            process.stop()
+        self.redis.stop()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.root.glob("*.log")))

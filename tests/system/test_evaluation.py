@@ -1,0 +1,123 @@
+"""End to end over HTTP: real API, real valkey, two real worker processes, real ONNX models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from goat.client import GoatError
+from goat.tasks import get_task
+from goat.tasks.base import DatasetParams
+from tests.support.models import depth_model
+from tests.support.system import GoatSystem
+
+METRICS = {"abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "silog", "delta1", "delta2", "delta3"}
+
+
+def expected_metrics(system: GoatSystem, model: Path) -> dict[str, float]:
+    """The same model, run here sample by sample with ONNX Runtime and scored by the task's own scorer."""
+    settings = system.settings
+    task = get_task("task2")
+    test_set = task.load_test_set(
+        DatasetParams(
+            image_size=settings.image_size,
+            num_samples=settings.num_samples,
+            seed=settings.dataset_seed,
+            dataset_dir=None,
+            cache_dir=settings.cache_dir,
+        )
+    )
+    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    fixed = session.get_inputs()[0].shape[0]
+    scorer = task.scorer(test_set)
+    for index in range(len(test_set)):
+        sample = test_set.inputs[index : index + 1]
+        batch = np.repeat(sample, fixed, axis=0) if isinstance(fixed, int) else sample
+        output = session.run(None, {"image": batch})[0][:1]
+        scorer.add(index, output.reshape(1, settings.image_size, settings.image_size))
+    return scorer.result()
+
+
+@pytest.mark.parametrize(
+    ("name", "batch", "channel_axis"),
+    [("fixed batch 8", 8, False), ("symbolic batch", "N", False), ("output [N,1,H,W]", "batch", True)],
+)
+def test_model_completes_with_expected_metrics(
+    system: GoatSystem, models_dir: Path, name: str, batch: int | str, channel_axis: bool
+) -> None:
+    model = depth_model(
+        models_dir / "model.onnx",
+        image_size=system.settings.image_size,
+        batch=batch,
+        channel_axis=channel_axis,
+    )
+    accepted = system.client.submit(model)
+    assert accepted["status"] == "queued"
+    assert accepted["submission_id"].startswith("sub_")
+    assert accepted["model_size_bytes"] == model.stat().st_size
+
+    final = system.client.wait(accepted["submission_id"], timeout=120)
+
+    assert final["status"] == "completed", (final, system.logs())
+    result = final["result"]
+    assert set(result["metrics"]) == METRICS
+    expected = expected_metrics(system, model)
+    for metric, value in expected.items():
+        assert result["metrics"][metric] == pytest.approx(value, rel=1e-5, abs=1e-6), metric
+    assert result["score"] == result["metrics"]["delta1"]
+    performance = result["performance"]
+    assert performance["num_samples"] == 12
+    assert performance["batch_size"] == (8 if batch == 8 else 5)
+    assert performance["provider"] == "CPUExecutionProvider"
+    assert performance["throughput_ips"] > 0
+    assert final["progress"] == {"done": 12, "total": 12}
+    assert final["attempts"] == 1
+    assert final["started_at"] <= final["finished_at"]
+
+
+def test_unknown_submission_is_404(system: GoatSystem) -> None:
+    with pytest.raises(GoatError) as refused:
+        system.client.status("sub_1700000000_0123abcd")
+    assert refused.value.status_code == 404
+    assert "sub_1700000000_0123abcd" in refused.value.detail
+
+
+def test_malformed_submission_id_is_422(system: GoatSystem) -> None:
+    with pytest.raises(GoatError) as refused:
+        system.client.status("../../etc/passwd")
+    assert refused.value.status_code in (404, 422)
+    with pytest.raises(GoatError) as refused:
+        system.client.status("not-an-id")
+    assert refused.value.status_code == 422
+
+
+def test_health_and_queue_status(system: GoatSystem) -> None:
+    assert system.client.health() == {"status": "ok"}
+    assert system.client.submit_health()["redis"] == "connected"
+    snapshot = system.client.queue_status()
+    assert snapshot["queue_name"] == "evaluation_queue"
+    assert len(snapshot["workers"]) == 2
+    for worker in snapshot["workers"]:
+        assert worker["provider"] == "CPUExecutionProvider"
+        assert worker["device"] == "cpu"
+        assert worker["state"] in ("idle", "busy")
+        assert worker["last_heartbeat"]
+
+
+def test_seed_script_passes(system: GoatSystem) -> None:
+    """test_api.py, the seed's own five checks, against the running system."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).parents[2] / "test_api.py"
+    run = subprocess.run(
+        [sys.executable, str(script), "--url", system.url, "--timeout", "120"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "5 passed, 0 failed" in run.stdout
