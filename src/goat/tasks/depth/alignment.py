@@ -1,0 +1,79 @@
+"""Turning a model's raw output into metric depth, so relative (up-to-scale) models can be scored.
+
+All functions take the valid pixels only, as 1-D float64 arrays: the prediction `p` (already resized to the
+ground truth) and the ground-truth depth `g` (metres, all inside the evaluation range).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+import numpy as np
+
+OutputKind = Literal["disparity", "depth"]
+Alignment = Literal["scale_shift_disparity", "scale_shift_depth", "median", "none"]
+OUTPUT_KINDS: tuple[str, ...] = get_args(OutputKind)
+ALIGNMENTS: tuple[str, ...] = get_args(Alignment)
+
+DEGENERATE_SPREAD = 1e-9
+"""A prediction whose standard deviation is at most this fraction of its largest magnitude is constant."""
+
+
+def aligned_depth(
+    prediction: np.ndarray,
+    target: np.ndarray,
+    output_kind: OutputKind,
+    alignment: Alignment,
+    min_depth: float,
+    max_depth: float,
+) -> np.ndarray:
+    """Predicted metric depth at each valid pixel, clipped to [min_depth, max_depth].
+
+    - scale_shift_disparity: least-squares s, t with s * x + t ~ 1 / g, x the prediction as disparity;
+      the aligned disparity is clamped to >= 1 / max_depth, then inverted (the MiDaS protocol).
+    - scale_shift_depth: least-squares s, t with s * x + t ~ g, x the prediction as depth.
+    - median: x * median(g) / median(x), x the prediction as depth; unscaled if median(x) <= 0.
+    - none: x, the prediction as depth.
+
+    A prediction of the other kind is converted first: disparity to depth by 1 / max(p, 1 / max_depth) and
+    depth to disparity by 1 / clip(p, min_depth, max_depth), so zero or negative values map to the far or
+    near limit instead of infinity.
+    """
+    if alignment == "scale_shift_disparity":
+        x = prediction if output_kind == "disparity" else 1.0 / np.clip(prediction, min_depth, max_depth)
+        scale, shift = fit_scale_shift(x, 1.0 / target)
+        depth = disparity_to_depth(scale * x + shift, max_depth)
+    else:
+        x = prediction if output_kind == "depth" else disparity_to_depth(prediction, max_depth)
+        if alignment == "scale_shift_depth":
+            scale, shift = fit_scale_shift(x, target)
+            depth = scale * x + shift
+        elif alignment == "median":
+            reference = float(np.median(x))
+            depth = x * (float(np.median(target)) / reference) if reference > 0 else x
+        elif alignment == "none":
+            depth = x
+        else:
+            raise ValueError(f"alignment must be one of {', '.join(ALIGNMENTS)}; got {alignment!r}")
+    return np.clip(depth, min_depth, max_depth)
+
+
+def fit_scale_shift(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(s, t) minimising sum((s * x + t - y)^2), in closed form on centred values.
+
+    When x is (numerically) constant the system is singular and s is undetermined: the fit is then the best
+    constant, s = 0 and t = mean(y). Constant means std(x) <= DEGENERATE_SPREAD * max|x|, which includes a
+    single pixel and an all-zero prediction.
+    """
+    x_mean, y_mean = float(np.mean(x)), float(np.mean(y))
+    dx = x - x_mean
+    spread = float(np.sum(dx * dx))
+    if spread <= x.size * (DEGENERATE_SPREAD * float(np.max(np.abs(x)))) ** 2:
+        return 0.0, y_mean
+    scale = float(np.sum(dx * (y - y_mean))) / spread
+    return scale, y_mean - scale * x_mean
+
+
+def disparity_to_depth(disparity: np.ndarray, max_depth: float) -> np.ndarray:
+    """1 / disparity, with disparity first clamped to >= 1 / max_depth (so depth <= max_depth, never inf)."""
+    return 1.0 / np.maximum(disparity, 1.0 / max_depth)

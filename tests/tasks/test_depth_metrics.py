@@ -1,0 +1,67 @@
+import math
+
+import numpy as np
+import pytest
+
+from goat.tasks.depth.metrics import METRICS, depth_metrics
+
+
+def test_each_metric_matches_its_hand_computed_value() -> None:
+    # g = 1, 2, 4 against a constant 2: errors 1, 0, 2; ratios 2, 1, 2; log errors ln2, 0, -ln2.
+    metrics = depth_metrics(np.array([2.0, 2.0, 2.0]), np.array([1.0, 2.0, 4.0]))
+    ln2 = math.log(2.0)
+    assert metrics == pytest.approx(
+        {
+            "abs_rel": (1 / 1 + 0 + 2 / 4) / 3,
+            "sq_rel": (1 / 1 + 0 + 4 / 4) / 3,
+            "rmse": math.sqrt((1 + 0 + 4) / 3),
+            "rmse_log": math.sqrt((ln2**2 + 0 + ln2**2) / 3),
+            "log10": 2 * math.log10(2.0) / 3,
+            "silog": 100 * math.sqrt(2 * ln2**2 / 3 - 0.0**2),
+            "delta1": 1 / 3,
+            "delta2": 1 / 3,
+            "delta3": 1 / 3,
+        },
+        rel=1e-12,
+    )
+
+
+def test_silog_removes_the_mean_log_error() -> None:
+    # e = ln p - ln g = 1 and 3: mean(e^2) = 5, mean(e)^2 = 4, so silog = 100 * sqrt(1).
+    metrics = depth_metrics(np.exp(np.array([1.0, 3.0])), np.array([1.0, 1.0]))
+    assert metrics["silog"] == pytest.approx(100.0, rel=1e-12)
+    assert metrics["rmse_log"] == pytest.approx(math.sqrt(5.0), rel=1e-12)
+
+
+def test_delta_thresholds_are_strict() -> None:
+    # Ratios exactly 1.25, 1.25^2 and 1.25^3 (all exact in binary) fall outside delta1, delta2, delta3.
+    g = np.array([1.25, 1.5625, 1.953125, 1.0])
+    metrics = depth_metrics(np.ones(4), g)
+    assert metrics["delta1"] == 1 / 4
+    assert metrics["delta2"] == 2 / 4
+    assert metrics["delta3"] == 3 / 4
+
+
+def test_delta_is_symmetric_in_over_and_under_estimation() -> None:
+    under = depth_metrics(np.array([1.0]), np.array([1.3]))
+    over = depth_metrics(np.array([1.3]), np.array([1.0]))
+    assert under["delta1"] == over["delta1"] == 0.0
+    assert under["delta2"] == over["delta2"] == 1.0
+
+
+def test_a_perfect_prediction_scores_zero_error_and_full_accuracy() -> None:
+    g = np.linspace(0.5, 9.5, 1000)
+    metrics = depth_metrics(g.copy(), g)
+    assert set(metrics) == set(METRICS)
+    for name in ("abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "silog"):
+        assert metrics[name] == 0.0
+    assert metrics["delta1"] == metrics["delta2"] == metrics["delta3"] == 1.0
+
+
+def test_silog_is_zero_not_nan_for_a_pure_scale_error() -> None:
+    g = np.linspace(0.7, 3.1, 777)
+    e = np.log(g * 1.1) - np.log(g)
+    assert np.mean(e**2) - np.mean(e) ** 2 < 0  # rounding: the square root of this would be NaN
+    metrics = depth_metrics(g * 1.1, g)
+    assert metrics["silog"] == 0.0
+    assert all(math.isfinite(value) for value in metrics.values())
