@@ -77,7 +77,8 @@ class GoatProcess:
 
     def running(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"goat {' '.join(self.args)} exited with {self.process.returncode}; see {self.log}")
+            code = self.process.returncode
+            raise RuntimeError(f"goat {' '.join(self.args)} exited with {code}; see {self.log}")
         return self.process is not None
 
     def stop(self, *, timeout: float = 30) -> int | None:

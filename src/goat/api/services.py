@@ -12,6 +12,7 @@ from goat.checks import ModelChecker
 from goat.core.config import Settings
 from goat.queue.connection import connect
 from goat.queue.jobs import evaluation_queue
+from goat.queue.sweeper import Sweeper
 from goat.storage.model_files import ModelStore
 from goat.storage.submissions import SubmissionStore
 
@@ -24,16 +25,28 @@ class Services:
     submissions: SubmissionStore
     models: ModelStore
     checker: ModelChecker
+    sweeper: Sweeper
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
         redis = connect(settings.resolved_redis_url)
         submissions = SubmissionStore(settings.resolved_database_url)
         submissions.unfinished()  # creates the schema and fails fast on a bad DATABASE_URL
+        queue = evaluation_queue(redis)
+        sweeper = Sweeper(
+            queue,
+            submissions,
+            interval_s=settings.maintenance_interval,
+            timeout=settings.job_timeout,
+            max_attempts=settings.max_attempts,
+            result_expiry=settings.result_expiry,
+        )
+        sweeper.start()
         return cls(
             settings=settings,
             redis=redis,
-            queue=evaluation_queue(redis),
+            queue=queue,
+            sweeper=sweeper,
             submissions=submissions,
             models=ModelStore(settings.upload_dir),
             checker=ModelChecker(
@@ -42,6 +55,7 @@ class Services:
         )
 
     def close(self) -> None:
+        self.sweeper.stop()
         self.checker.close()
         self.redis.close()
 

@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import ByteSize, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     max_file_size: int = Field(default=500 * 1024 * 1024, alias="MAX_FILE_SIZE", ge=1)
     upload_chunk_size: int = Field(default=1024 * 1024, alias="UPLOAD_CHUNK_SIZE", ge=4096)
     check_timeout: float = Field(default=120.0, alias="CHECK_TIMEOUT", gt=0)
-    check_memory_limit: int = Field(default=4 * 1024**3, alias="CHECK_MEMORY_LIMIT", ge=64 * 1024**2)
+    check_memory_limit: ByteSize = Field(default=ByteSize(4 * 1024**3), alias="CHECK_MEMORY_LIMIT")
     max_queue_length: int = Field(default=1000, alias="MAX_QUEUE_LENGTH", ge=1)
 
     # Workers.
@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     intra_op_threads: int | None = Field(default=None, alias="INTRA_OP_THREADS", ge=1)
     execution_provider: str = Field(default="auto", alias="EXECUTION_PROVIDER", pattern="^(auto|cuda|cpu)$")
     job_timeout: int = Field(default=1800, alias="JOB_TIMEOUT", ge=1)
+    eval_memory_limit: ByteSize = Field(default=ByteSize(16 * 1024**3), alias="EVAL_MEMORY_LIMIT")
     max_attempts: int = Field(default=3, alias="MAX_ATTEMPTS", ge=1)
     job_monitoring_interval: int = Field(default=10, alias="JOB_MONITORING_INTERVAL", ge=1)
     heartbeat_grace: int = Field(default=30, alias="HEARTBEAT_GRACE", ge=1)

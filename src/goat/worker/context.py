@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from goat.core.config import Settings
 from goat.tasks.base import TaskDefinition, TestSet
 from goat.worker.devices import Device
+from goat.worker.limits import Limits
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class WorkerContext:
     tasks: Mapping[str, LoadedTask]
     device: Device
     threads: int
+    limits: Limits
 
 
 _current: WorkerContext | None = None

@@ -6,6 +6,7 @@ Runs inside the process that the worker can kill; every failure that is the mode
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import onnxruntime as ort
 
 from goat.tasks.base import Scorer, TaskDefinition, TestSet
 from goat.worker.devices import Device
+from goat.worker.limits import Limits
 from goat.worker.runtime import create_session
 
 ProgressCallback = Callable[[int, int], None]
@@ -27,7 +29,7 @@ class EvaluationFailed(Exception):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Limits:
+class RunOptions:
     threads: int
     batch_size: int
     gpu_memory_fraction: float
@@ -52,14 +54,16 @@ class Evaluation:
         task: TaskDefinition,
         test_set: TestSet,
         device: Device,
+        options: RunOptions,
         limits: Limits,
     ) -> None:
         self.model_path = model_path
         self.task = task
         self.test_set = test_set
         self.device = device
+        self.options = options
         self.limits = limits
-        self.batch_size = fixed_batch or limits.batch_size
+        self.batch_size = fixed_batch or options.batch_size
         self.pad_batches = fixed_batch is not None
         self.session: ort.InferenceSession | None = None
         self.scorer: Scorer = task.scorer(test_set)
@@ -72,11 +76,11 @@ class Evaluation:
             self.session = create_session(
                 self.model_path,
                 device=self.device,
-                threads=self.limits.threads,
-                gpu_memory_fraction=self.limits.gpu_memory_fraction,
+                threads=self.options.threads,
+                gpu_memory_fraction=self.options.gpu_memory_fraction,
             )
         except Exception as error:  # ORT raises its own exception types, all model-specific here
-            raise EvaluationFailed(f"ONNX Runtime could not load the model: {_first_line(error)}") from error
+            raise self._failure("ONNX Runtime could not load the model", error) from error
         self.timings.load_s = time.perf_counter() - started
 
     def execute(self, on_progress: ProgressCallback) -> None:
@@ -133,9 +137,7 @@ class Evaluation:
         try:
             (output, *_) = self.session.run(None, {input_name: batch})
         except Exception as error:
-            raise EvaluationFailed(
-                f"ONNX Runtime failed while running the model: {_first_line(error)}"
-            ) from error
+            raise self._failure("ONNX Runtime failed while running the model", error) from error
         elapsed = time.perf_counter() - started
         self.timings.inference_s += elapsed
         assert self.timings.batch_latencies_s is not None
@@ -147,6 +149,13 @@ class Evaluation:
                 f"{list(batch.shape)}; expected {list(expected)} or {[expected[0], 1, *expected[1:]]}"
             )
         return output
+
+    def _failure(self, what: str, error: BaseException) -> EvaluationFailed:
+        """An allocation refused under the address-space limit reads as the memory limit it is."""
+        text = _first_line(error)
+        if isinstance(error, MemoryError) or "alloc" in text.lower():
+            return EvaluationFailed(f"{self.limits.memory_exceeded()} ({what}: {text})")
+        return EvaluationFailed(f"{what}: {text}")
 
     def _expected_shape(self, batch: int) -> tuple[int, int, int]:
         size = self.test_set.inputs.shape[-1]
@@ -165,7 +174,11 @@ class Evaluation:
         self.timings.scoring_s += time.perf_counter() - started
 
 
+_SOURCE_LOCATION = re.compile(r"\S*onnxruntime_src/\S+:\d+ .*?\)\s+")
+
+
 def _first_line(error: BaseException) -> str:
-    """ORT messages carry a C++ source location first; the useful part is the last clause of line one."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text[:500]
+    """ORT's first line, without the C++ file and signature it quotes: what the participant can act on."""
+    lines = str(error).strip().splitlines()
+    text = lines[0] if lines else type(error).__name__
+    return _SOURCE_LOCATION.sub("", text)[:500]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from redis.exceptions import RedisError
 from rq import get_current_job
 
 from goat.queue.live import publish_progress
 from goat.storage.model_files import ModelStore
 from goat.storage.submissions import SubmissionStore, as_utc
 from goat.worker import context
-from goat.worker.evaluation import Evaluation, EvaluationFailed, Limits
+from goat.worker.evaluation import Evaluation, EvaluationFailed, RunOptions
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,15 @@ def evaluate_submission(submission_id: str) -> str:
     assert row is not None
     task = ctx.tasks[row.task]
     total = len(task.test_set)
-    publish_progress(connection, submission_id, done=0, total=total, ttl=settings.result_expiry)
 
     def on_progress(done: int, total: int) -> None:
-        publish_progress(connection, submission_id, done=done, total=total, ttl=settings.result_expiry)
+        """Best effort: a Redis blip costs a progress update, never the evaluation."""
+        try:
+            publish_progress(connection, submission_id, done=done, total=total, ttl=settings.result_expiry)
+        except RedisError as error:
+            log.warning("progress of %s not published: %s", submission_id, error)
+
+    on_progress(0, total)
 
     evaluation = Evaluation(
         model_path=ModelStore(settings.upload_dir).path_for(row.model_sha256),
@@ -40,11 +46,12 @@ def evaluate_submission(submission_id: str) -> str:
         task=task.definition,
         test_set=task.test_set,
         device=ctx.device,
-        limits=Limits(
+        options=RunOptions(
             threads=ctx.threads,
             batch_size=settings.batch_size,
             gpu_memory_fraction=settings.gpu_memory_fraction,
         ),
+        limits=ctx.limits,
     )
     try:
         evaluation.provision()

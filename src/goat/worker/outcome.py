@@ -1,7 +1,8 @@
 """How a submission ends when its evaluation process does not end it itself.
 
-Every path that can leave a submission unfinished lands here: the evaluation process killed (time limit,
-crash), the job raising, or the worker lost (RQ's abandoned job). Only a lost worker is retried.
+Every path that can leave a submission unfinished lands here: the evaluation process killed (time or
+memory limit, crash), the job raising, or the worker lost (RQ's abandoned job). Only a lost worker is
+retried.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from rq.job import Job
 
 from goat.core.config import get_settings
 from goat.storage.submissions import SubmissionStore
+from goat.worker.limits import Limits
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +25,12 @@ def _store() -> SubmissionStore:
     return SubmissionStore(get_settings().resolved_database_url)
 
 
-def death_reason(status: int, *, timed_out: bool, time_limit: int) -> str:
+def death_reason(status: int, *, killed_for: str | None, limits: Limits) -> str:
     """The participant-facing reason for an evaluation process that did not exit cleanly."""
-    if timed_out:
-        return f"time limit of {time_limit} s exceeded"
+    if killed_for == "time":
+        return limits.time_exceeded()
+    if killed_for == "memory":
+        return limits.memory_exceeded()
     if os.WIFSIGNALED(status):
         return f"evaluation crashed (signal {os.WTERMSIG(status)})"
     return f"evaluation process exited with code {os.waitstatus_to_exitcode(status)}"
@@ -43,13 +47,13 @@ def on_job_failure(
     job: Job, connection: Any, exc_type: type, exc_value: BaseException, traceback: Any
 ) -> None:
     """RQ's failure callback: a lost worker requeues (until MAX_ATTEMPTS), anything else fails for good."""
-    if exc_type is AbandonedJobError:
-        lost = get_settings().max_attempts - (job.retries_left or 0)
-        if job.retries_left:
-            _store().mark_requeued(job.id, reason=f"worker lost during attempt {lost}; queued again")
-            log.warning("submission %s: worker lost (attempt %d), queued again", job.id, lost)
-        else:
-            _store().mark_failed(job.id, error=f"worker lost {lost} times")
-            log.error("submission %s failed: worker lost %d times", job.id, lost)
+    if exc_type is not AbandonedJobError:
+        record_death(job, f"internal error while evaluating: {exc_type.__name__}: {exc_value}")
         return
-    record_death(job, f"internal error while evaluating: {exc_type.__name__}: {exc_value}")
+    lost = get_settings().max_attempts - (job.retries_left or 0)
+    if job.retries_left:
+        reason = f"worker lost during attempt {lost}; queued again"
+        if _store().mark_requeued(job.id, reason=reason):
+            log.warning("submission %s: %s", job.id, reason)
+    elif _store().mark_failed(job.id, error=f"worker lost {lost} times"):
+        log.error("submission %s failed: worker lost %d times", job.id, lost)

@@ -15,6 +15,7 @@ from goat.tasks.base import DatasetParams
 from goat.worker import context
 from goat.worker.devices import Device, choose_device
 from goat.worker.evaluation_worker import EvaluationWorker
+from goat.worker.limits import Limits
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,15 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
     device = choose_device(preference=settings.execution_provider, worker_index=index)
     worker_id = settings.worker_id or f"{socket.gethostname()}-{index + 1}"
     threads = intra_op_threads(settings, device=device, workers=workers)
+    limits = Limits(time_s=settings.job_timeout, memory_bytes=int(settings.eval_memory_limit))
     context.install(
         context.WorkerContext(
-            settings=settings, worker_id=worker_id, tasks=load_tasks(settings), device=device, threads=threads
+            settings=settings,
+            worker_id=worker_id,
+            tasks=load_tasks(settings),
+            device=device,
+            threads=threads,
+            limits=limits,
         )
     )
     log.info("worker %s on %s (%s), %d intra-op threads", worker_id, device.label, device.provider, threads)
@@ -71,7 +78,8 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             maintenance_interval=settings.maintenance_interval,
             # RQ blocks on the queue for worker_ttl - 15 s and runs maintenance between blocks.
             worker_ttl=settings.maintenance_interval + 15,
-            time_limit=settings.job_timeout,
+            limits=limits,
+            limit_address_space=not device.is_cuda,
             heartbeat_grace=settings.heartbeat_grace,
             info={"goat_worker_id": worker_id, "device": device.label, "provider": device.provider},
         )

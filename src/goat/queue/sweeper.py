@@ -1,0 +1,100 @@
+"""Finds submissions nobody is looking after, so none stays `queued` or `running` forever.
+
+Workers run RQ's abandoned-job cleanup between jobs; when every worker is busy or gone, nobody would.
+The API runs this sweep on a timer as well: the same cleanup (under RQ's lock, with a thread-safe
+timeout), plus a reconciliation of the SQL record against Redis for what RQ cannot know about, such as
+a row whose job never reached Redis (the API died between the two) or was lost with Redis's data.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
+from rq.timeouts import TimerDeathPenalty
+
+from goat.queue.jobs import enqueue_evaluation
+from goat.storage.submissions import SubmissionStore, as_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+_ENDED = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+
+
+class Sweeper:
+    def __init__(
+        self,
+        queue: Queue,
+        store: SubmissionStore,
+        *,
+        interval_s: float,
+        timeout: int,
+        max_attempts: int,
+        result_expiry: int,
+    ) -> None:
+        self.queue = queue
+        self.store = store
+        self.interval_s = interval_s
+        self.enqueue_options = {
+            "timeout": timeout,
+            "max_attempts": max_attempts,
+            "result_expiry": result_expiry,
+        }
+        # A row younger than this may still be on its way into Redis.
+        self.grace = timedelta(seconds=max(30.0, 3 * interval_s))
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="goat-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.sweep()
+            except RedisError as error:
+                log.warning("sweep skipped, Redis unavailable: %s", error)
+            except Exception:
+                log.exception("sweep failed")
+
+    def sweep(self) -> None:
+        self.clean_abandoned()
+        self.reconcile()
+
+    def clean_abandoned(self) -> None:
+        """RQ's own cleanup of jobs whose worker stopped heartbeating (retry or fail via the callback)."""
+        if not self.queue.acquire_maintenance_lock():
+            return
+        try:
+            StartedJobRegistry(
+                self.queue.name, connection=self.queue.connection, death_penalty_class=TimerDeathPenalty
+            ).cleanup()
+        finally:
+            self.queue.release_maintenance_lock()
+
+    def reconcile(self) -> None:
+        cutoff = utcnow() - self.grace
+        for row in self.store.unfinished():
+            if as_utc(row.created_at) > cutoff:
+                continue
+            try:
+                job = Job.fetch(row.id, connection=self.queue.connection)
+            except Exception:  # NoSuchJobError, or a job hash RQ can no longer read
+                self._requeue(row.id)
+                continue
+            if job.get_status() in _ENDED:
+                self.store.mark_failed(row.id, error="the evaluation ended without recording a result")
+                log.error("submission %s: job %s without a result; marked failed", row.id, job.get_status())
+
+    def _requeue(self, submission_id: str) -> None:
+        enqueue_evaluation(self.queue, submission_id, **self.enqueue_options)
+        log.warning("submission %s had no job in Redis; queued again", submission_id)

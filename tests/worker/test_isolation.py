@@ -1,0 +1,86 @@
+"""Hostile models at run time: each ends `failed` with its reason, and the same worker carries on."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.support.hostile import huge_allocation_model, looping_model, nan_model, shrinking_model
+from tests.support.models import depth_model
+from tests.support.processes import wait_until
+from tests.support.system import GoatSystem
+
+SIZE = 32
+TIME_LIMIT = 4
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
+    system = GoatSystem(
+        tmp_path_factory.mktemp("isolation"),
+        workers=1,
+        env={"JOB_TIMEOUT": str(TIME_LIMIT), "EVAL_MEMORY_LIMIT": "1GiB"},
+    )
+    try:
+        yield system.start()
+    finally:
+        system.stop()
+
+
+def evaluate(system: GoatSystem, model: Path) -> dict:
+    return system.client.wait(system.client.submit(model)["submission_id"], timeout=60)
+
+
+def assert_worker_carries_on(system: GoatSystem, tmp_path: Path) -> None:
+    """The next good submission completes on the same, single worker."""
+    final = evaluate(system, depth_model(tmp_path / "good.onnx", image_size=SIZE))
+    assert final["status"] == "completed", system.logs()
+
+
+def test_time_limit_holds_inside_native_code(one_worker: GoatSystem, tmp_path: Path) -> None:
+    final = evaluate(one_worker, looping_model(tmp_path / "loop.onnx", image_size=SIZE, iterations=10**9))
+    assert final["status"] == "failed"
+    assert final["error"] == f"time limit of {TIME_LIMIT} s exceeded"
+    assert_worker_carries_on(one_worker, tmp_path)
+
+
+def test_huge_allocation_hits_memory_limit(one_worker: GoatSystem, tmp_path: Path) -> None:
+    final = evaluate(one_worker, huge_allocation_model(tmp_path / "huge.onnx", image_size=SIZE))
+    assert final["status"] == "failed"
+    assert final["error"].startswith("memory limit of 1.0GiB exceeded")
+    assert_worker_carries_on(one_worker, tmp_path)
+
+
+def test_nan_output_is_named(one_worker: GoatSystem, tmp_path: Path) -> None:
+    final = evaluate(one_worker, nan_model(tmp_path / "nan.onnx", image_size=SIZE))
+    assert final["status"] == "failed"
+    assert final["error"] == "the model's output contains NaN or inf for 12 of 12 samples"
+    assert_worker_carries_on(one_worker, tmp_path)
+
+
+def test_wrong_shape_at_run_time_names_both(one_worker: GoatSystem, tmp_path: Path) -> None:
+    final = evaluate(one_worker, shrinking_model(tmp_path / "shrink.onnx", image_size=SIZE))
+    assert final["status"] == "failed"
+    assert "[5, 31, 32]" in final["error"] and "expected [5, 32, 32]" in final["error"]
+    assert_worker_carries_on(one_worker, tmp_path)
+
+
+def test_crash_by_signal_is_final(one_worker: GoatSystem, tmp_path: Path) -> None:
+    """A segfault in native code, delivered for real to the evaluation process."""
+    model = looping_model(tmp_path / "loop.onnx", image_size=SIZE, iterations=10**9)
+    submission = one_worker.client.submit(model)["submission_id"]
+    status = one_worker.client.status
+    wait_until(lambda: status(submission)["status"] == "running", timeout=30, what="the evaluation to start")
+    worker = psutil.Process(one_worker.workers[0].process.pid)
+    wait_until(lambda: bool(worker.children()), timeout=10, what="the evaluation process")
+    os.kill(worker.children()[0].pid, signal.SIGSEGV)
+    final = one_worker.client.wait(submission, timeout=30)
+    assert final["status"] == "failed"
+    assert final["error"] == f"evaluation crashed (signal {signal.SIGSEGV.value})"
+    assert final["attempts"] == 1
+    assert_worker_carries_on(one_worker, tmp_path)
