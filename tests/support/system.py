@@ -63,6 +63,11 @@ class GoatSystem:
         wait_until(self._workers_registered, timeout=120, what="the workers to register")
         return self
 
+    def restart_api(self) -> None:
+        self.api.stop()
+        self.api.start()
+        wait_until(lambda: self.api.running() and api_ready(self.url), timeout=60, what="the API again")
+
     def _workers_registered(self) -> bool:
         assert all(worker.running() for worker in self.workers)
         return len(self.client.queue_status()["workers"]) >= len(self.workers)

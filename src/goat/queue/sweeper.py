@@ -2,8 +2,10 @@
 
 Workers run RQ's abandoned-job cleanup between jobs; when every worker is busy or gone, nobody would.
 The API runs this sweep on a timer as well: the same cleanup (under RQ's lock, with a thread-safe
-timeout), plus a reconciliation of the SQL record against Redis for what RQ cannot know about, such as
-a row whose job never reached Redis (the API died between the two) or was lost with Redis's data.
+timeout), plus a reconciliation of the SQL record against Redis for what RQ handles late or not at all:
+a row whose job never reached Redis (the API died between the two) or was lost with Redis's data, and a
+job stranded between dequeue and start by a worker killed in that instant (RQ recovers those only after
+a fixed minute).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class Sweeper:
         }
         # A row younger than this may still be on its way into Redis.
         self.grace = timedelta(seconds=max(30.0, 3 * interval_s))
+        self._stranded_before: set[str] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="goat-sweeper", daemon=True)
 
@@ -83,18 +86,37 @@ class Sweeper:
 
     def reconcile(self) -> None:
         cutoff = utcnow() - self.grace
-        for row in self.store.unfinished():
-            if as_utc(row.created_at) > cutoff:
-                continue
+        rows = [row for row in self.store.unfinished() if as_utc(row.created_at) <= cutoff]
+        placed = self._placed_job_ids()
+        stranded = set()
+        for row in rows:
             try:
                 job = Job.fetch(row.id, connection=self.queue.connection)
             except Exception:  # NoSuchJobError, or a job hash RQ can no longer read
-                self._requeue(row.id)
+                self._requeue_missing(row.id)
                 continue
-            if job.get_status() in _ENDED:
+            status = job.get_status()
+            if status in _ENDED:
                 self.store.mark_failed(row.id, error="the evaluation ended without recording a result")
-                log.error("submission %s: job %s without a result; marked failed", row.id, job.get_status())
+                log.error("submission %s: job %s without a result; marked failed", row.id, status)
+            elif status == JobStatus.QUEUED and row.id not in placed:
+                stranded.add(row.id)
+                if row.id in self._stranded_before:
+                    self._requeue_stranded(job)
+        self._stranded_before = stranded - self._stranded_before
 
-    def _requeue(self, submission_id: str) -> None:
+    def _placed_job_ids(self) -> set[str]:
+        """Jobs where RQ will find them: waiting in the queue or heartbeating in the started registry."""
+        waiting = self.queue.get_job_ids()
+        started = self.queue.started_job_registry.get_job_ids(cleanup=False)
+        return {*waiting, *started}
+
+    def _requeue_missing(self, submission_id: str) -> None:
         enqueue_evaluation(self.queue, submission_id, **self.enqueue_options)
         log.warning("submission %s had no job in Redis; queued again", submission_id)
+
+    def _requeue_stranded(self, job: Job) -> None:
+        """Seen stranded on two sweeps in a row: not a dequeue in flight, a worker that died in it."""
+        self.queue.intermediate_queue.remove(job.id)
+        self.queue.enqueue_job(job, at_front=True)
+        log.warning("submission %s was stranded by a lost worker before it started; queued again", job.id)

@@ -7,6 +7,9 @@ import socket
 import time
 import uuid
 
+from redis import Redis
+from redis.exceptions import RedisError
+
 from goat.core.config import Settings, cpu_count
 from goat.queue.connection import answers, connect
 from goat.queue.jobs import evaluation_queue
@@ -83,14 +86,17 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             heartbeat_grace=settings.heartbeat_grace,
             info={"goat_worker_id": worker_id, "device": device.label, "provider": device.provider},
         )
-        worker.work(logging_level=settings.log_level.upper())
+        try:
+            worker.work(logging_level=settings.log_level.upper())
+        except RedisError as error:  # RQ's teardown talks to Redis too
+            log.warning("worker loop ended on a Redis error: %s", error)
         if worker.stop_requested:
             return
         time.sleep(1.0)
         _wait_for_redis(connection)
 
 
-def _wait_for_redis(connection) -> None:
+def _wait_for_redis(connection: Redis) -> None:
     """RQ's loop gives up on a Redis error; wait until Redis is back instead of exiting."""
     delay = 0.5
     while not answers(connection):

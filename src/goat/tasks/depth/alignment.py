@@ -38,16 +38,20 @@ def aligned_depth(
     A prediction of the other kind is converted first: disparity to depth by 1 / max(p, 1 / max_depth) and
     depth to disparity by 1 / clip(p, min_depth, max_depth), so zero or negative values map to the far or
     near limit instead of infinity.
+
+    The inputs are never modified; the result is always a new array.
     """
     if alignment == "scale_shift_disparity":
         x = prediction if output_kind == "disparity" else 1.0 / np.clip(prediction, min_depth, max_depth)
         scale, shift = fit_scale_shift(x, 1.0 / target)
-        depth = disparity_to_depth(scale * x + shift, max_depth)
+        depth = _affine(x, scale, shift)
+        np.maximum(depth, 1.0 / max_depth, out=depth)
+        np.divide(1.0, depth, out=depth)  # disparity_to_depth, in place
     else:
         x = prediction if output_kind == "depth" else disparity_to_depth(prediction, max_depth)
         if alignment == "scale_shift_depth":
             scale, shift = fit_scale_shift(x, target)
-            depth = scale * x + shift
+            depth = _affine(x, scale, shift)
         elif alignment == "median":
             reference = float(np.median(x))
             depth = x * (float(np.median(target)) / reference) if reference > 0 else x
@@ -55,7 +59,9 @@ def aligned_depth(
             depth = x
         else:
             raise ValueError(f"alignment must be one of {', '.join(ALIGNMENTS)}; got {alignment!r}")
-    return np.clip(depth, min_depth, max_depth)
+    if depth is prediction:
+        return np.clip(depth, min_depth, max_depth)
+    return np.clip(depth, min_depth, max_depth, out=depth)
 
 
 def fit_scale_shift(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -65,15 +71,33 @@ def fit_scale_shift(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     constant, s = 0 and t = mean(y). Constant means std(x) <= DEGENERATE_SPREAD * max|x|, which includes a
     single pixel and an all-zero prediction.
     """
-    x_mean, y_mean = float(np.mean(x)), float(np.mean(y))
+    size = x.size
+    x_mean, y_mean = float(np.sum(x)) / size, float(np.sum(y)) / size
     dx = x - x_mean
-    spread = float(np.sum(dx * dx))
-    if spread <= x.size * (DEGENERATE_SPREAD * float(np.max(np.abs(x)))) ** 2:
-        return 0.0, y_mean
-    scale = float(np.sum(dx * (y - y_mean))) / spread
+    spread = _dot(dx, dx)
+    # max|x|^2 <= sum(x^2) = spread + size * x_mean^2, so a spread above that bound (with a factor 2 for
+    # rounding) is not degenerate, and the pass over x for its largest magnitude is only needed near it.
+    threshold = size * DEGENERATE_SPREAD**2
+    if not spread > 2.0 * threshold * (spread + size * x_mean * x_mean):
+        if spread <= size * (DEGENERATE_SPREAD * float(np.max(np.abs(x)))) ** 2:
+            return 0.0, y_mean
+    # sum(dx * (y - y_mean)) without the centred copy of y: sum(dx) is zero up to rounding.
+    scale = (_dot(dx, y) - y_mean * float(np.sum(dx))) / spread
     return scale, y_mean - scale * x_mean
 
 
 def disparity_to_depth(disparity: np.ndarray, max_depth: float) -> np.ndarray:
     """1 / disparity, with disparity first clamped to >= 1 / max_depth (so depth <= max_depth, never inf)."""
     return 1.0 / np.maximum(disparity, 1.0 / max_depth)
+
+
+def _affine(x: np.ndarray, scale: float, shift: float) -> np.ndarray:
+    """scale * x + shift as a new float64 array, in two passes over it."""
+    result = np.multiply(x, scale, dtype=np.float64)
+    result += shift
+    return result
+
+
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    """sum(a * b) of two 1-D arrays in one pass, single-threaded (einsum, not a threaded BLAS)."""
+    return float(np.einsum("i,i->", a, b))

@@ -33,12 +33,22 @@ class EvalRegion:
 
     def mask(self, depth: np.ndarray) -> np.ndarray:
         """Boolean (H, W): the pixels of a ground-truth depth map (metres) that count."""
-        in_range = (depth > self.min_depth) & (depth < self.max_depth)
-        return in_range & crop_mask(depth.shape, self.crop)
+        return self.in_range(depth) & crop_mask(depth.shape, self.crop)
+
+    def in_range(self, depth: np.ndarray) -> np.ndarray:
+        """Boolean, depth's shape: min_depth < depth < max_depth, whatever the crop (NaN is out of range)."""
+        return (depth > self.min_depth) & (depth < self.max_depth)
 
 
 def crop_mask(shape: tuple[int, ...], crop: Crop) -> np.ndarray:
-    """Boolean (H, W) of the crop's rectangle.
+    """Boolean (H, W) of the crop's rectangle, crop_window(shape, crop)."""
+    inside = np.zeros(shape, dtype=bool)
+    inside[crop_window(shape, crop)] = True
+    return inside
+
+
+def crop_window(shape: tuple[int, ...], crop: Crop) -> tuple[slice, slice]:
+    """(rows, columns) of the crop's rectangle in an (H, W) image, as slices.
 
     `eigen` is the NYUv2 rectangle rows 45:471, columns 41:601 of 480 x 640, scaled to H x W with integer
     floors (rows 45H // 480 : 471H // 480, columns 41W // 640 : 601W // 640), so it is exact at 480 x 640.
@@ -46,14 +56,11 @@ def crop_mask(shape: tuple[int, ...], crop: Crop) -> np.ndarray:
     int(0.03594771 W) : int(0.96405229 W).
     """
     height, width = shape
-    inside = np.zeros((height, width), dtype=bool)
     if crop == "none":
-        inside[:] = True
-    elif crop == "eigen":
-        inside[45 * height // 480 : 471 * height // 480, 41 * width // 640 : 601 * width // 640] = True
-    elif crop == "garg":
+        return slice(0, height), slice(0, width)
+    if crop == "eigen":
+        return slice(45 * height // 480, 471 * height // 480), slice(41 * width // 640, 601 * width // 640)
+    if crop == "garg":
         rows = slice(int(0.40810811 * height), int(0.99189189 * height))
-        inside[rows, int(0.03594771 * width) : int(0.96405229 * width)] = True
-    else:
-        raise ValueError(f"crop must be one of {', '.join(CROPS)}; got {crop!r}")
-    return inside
+        return rows, slice(int(0.03594771 * width), int(0.96405229 * width))
+    raise ValueError(f"crop must be one of {', '.join(CROPS)}; got {crop!r}")

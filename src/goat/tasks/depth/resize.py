@@ -11,18 +11,27 @@ import numpy as np
 
 
 def resize_bilinear(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """(H, W) float64 resampling of a 2-D `image` to `shape` = (H, W); a float64 copy when sizes match."""
-    image = np.asarray(image, dtype=np.float64)
-    if image.ndim != 2:
-        raise ValueError(f"expected a 2-D image, got shape {image.shape}")
-    if image.shape == tuple(shape):
-        return image.copy()
-    top, bottom, down = _taps(shape[0], image.shape[0])
-    left, right, across = _taps(shape[1], image.shape[1])
-    rows_top, rows_bottom = image[top], image[bottom]
-    upper = (1.0 - across) * rows_top[:, left] + across * rows_top[:, right]
-    lower = (1.0 - across) * rows_bottom[:, left] + across * rows_bottom[:, right]
-    return (1.0 - down)[:, None] * upper + down[:, None] * lower
+    """(H, W) float64 resampling of a 2-D `image` to `shape` = (H, W); a float64 copy when sizes match.
+
+    Separable: each input row is interpolated along the width first, then the rows are blended along the
+    height. That is the same arithmetic, value for value, as blending the four neighbours of every output
+    pixel, with the width pass done on the input's rows only. An axis whose size does not change is the
+    identity (weights 1 and 0), so it is skipped.
+    """
+    source = np.asarray(image, dtype=np.float64)
+    if source.ndim != 2:
+        raise ValueError(f"expected a 2-D image, got shape {source.shape}")
+    if source.shape == tuple(shape):
+        return source.copy()
+    height, width = shape
+    image = source
+    if image.shape[1] != width:
+        left, right, across = _taps(width, image.shape[1])
+        image = (1.0 - across) * image[:, left] + across * image[:, right]
+    if image.shape[0] != height:
+        top, bottom, down = _taps(height, image.shape[0])
+        image = (1.0 - down)[:, None] * image[top] + down[:, None] * image[bottom]
+    return image
 
 
 def _taps(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

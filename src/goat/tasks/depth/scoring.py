@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from goat.tasks.depth.alignment import Alignment, OutputKind, aligned_depth
-from goat.tasks.depth.masks import EvalRegion
+from goat.tasks.depth.masks import EvalRegion, crop_window
 from goat.tasks.depth.metrics import depth_metrics
 from goat.tasks.depth.resize import resize_bilinear
 
@@ -19,16 +19,36 @@ def score_image(
     output_kind: OutputKind,
     alignment: Alignment,
 ) -> dict[str, float]:
-    """Metrics of one raw model output (h, w) against its ground truth (H, W): resize, mask, align, clip."""
-    valid = region.mask(depth)
-    if not valid.any():
+    """Metrics of one raw model output (h, w) against its ground truth (H, W): resize, mask, align, clip.
+
+    The valid pixels are gathered in row-major order, as depth[region.mask(depth)] would, but from the
+    crop's window only, and without a gather (a plain float64 copy) when every pixel of the window is
+    valid. A prediction already at the ground truth's size is not resized (the resize is the identity).
+    """
+    rows, columns = crop_window(depth.shape, region.crop)
+    window = depth[rows, columns]
+    valid = region.in_range(window)
+    everywhere = bool(valid.all())
+    if not everywhere and not valid.any():
         raise ValueError("the ground truth has no valid pixel")
-    predicted = resize_bilinear(prediction, depth.shape)[valid]
-    target = depth[valid].astype(np.float64)
+    if prediction.shape != depth.shape:
+        prediction = resize_bilinear(prediction, depth.shape)
+    predicted_window = prediction[rows, columns]
+    if everywhere:
+        predicted = _flat_float64(predicted_window)
+        target = _flat_float64(window)
+    else:
+        predicted = predicted_window[valid].astype(np.float64, copy=False)
+        target = window[valid].astype(np.float64, copy=False)
     metric_depth = aligned_depth(
         predicted, target, output_kind, alignment, region.min_depth, region.max_depth
     )
     return depth_metrics(metric_depth, target)
+
+
+def _flat_float64(array: np.ndarray) -> np.ndarray:
+    """The array's values, row-major, as a 1-D float64 array (a view when it already is one)."""
+    return np.ravel(np.asarray(array, dtype=np.float64))
 
 
 class DepthScorer:

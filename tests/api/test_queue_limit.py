@@ -1,0 +1,27 @@
+"""A full queue answers 429 with Retry-After, and stores nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+
+from goat.storage.submissions import SubmissionStore
+from tests.support.models import depth_model
+from tests.support.system import GoatSystem
+
+
+def test_full_queue_is_429_with_retry_after(tmp_path: Path) -> None:
+    system = GoatSystem(tmp_path / "system", workers=0, env={"MAX_QUEUE_LENGTH": "2"})
+    try:
+        system.start()
+        model = depth_model(tmp_path / "m.onnx", image_size=32)
+        for _ in range(2):
+            system.client.submit(model)
+        refused = httpx.post(f"{system.url}/submit/task2", files={"file": ("m.onnx", model.read_bytes())})
+        assert refused.status_code == 429
+        assert refused.headers["Retry-After"].isdigit()
+        assert "queue is full (2 submissions waiting" in refused.json()["detail"]
+        assert len(SubmissionStore(system.settings.resolved_database_url).unfinished()) == 2
+    finally:
+        system.stop()

@@ -1,0 +1,170 @@
+"""Faults lose nothing: lost workers, SIGTERM, a Redis restart and an API restart, with real processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from goat.storage.submissions import SubmissionStore
+from tests.support.hostile import huge_allocation_model, looping_model, nan_model, shrinking_model
+from tests.support.models import depth_model
+from tests.support.processes import GoatProcess, wait_until
+from tests.support.system import GoatSystem
+
+SIZE = 32
+# About two seconds per batch on one core: long enough to act while it runs, short enough to finish.
+SLOW_ITERATIONS = 150_000
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
+    system = GoatSystem(
+        tmp_path_factory.mktemp("faults"),
+        workers=2,
+        env={"MAX_ATTEMPTS": "2", "JOB_TIMEOUT": "60", "HEARTBEAT_GRACE": "2", "MAINTENANCE_INTERVAL": "2"},
+    )
+    try:
+        yield system.start()
+    finally:
+        system.stop()
+
+
+@pytest.fixture
+def slow_model(tmp_path: Path) -> Path:
+    return looping_model(tmp_path / "slow.onnx", image_size=SIZE, iterations=SLOW_ITERATIONS)
+
+
+def wait_for(system: GoatSystem, submission: str, predicate, what: str, timeout: float = 60) -> dict:
+    seen: dict = {}
+
+    def check() -> bool:
+        seen.update(system.client.status(submission))
+        return predicate(seen)
+
+    wait_until(check, timeout=timeout, what=f"{submission} {what}")
+    return seen
+
+
+def running_worker(system: GoatSystem) -> GoatProcess:
+    """The worker process whose evaluation process (its only child) exists right now."""
+
+    def busy() -> list[GoatProcess]:
+        alive = [w for w in system.workers if w.process.poll() is None]
+        return [w for w in alive if psutil.Process(w.process.pid).children()]
+
+    wait_until(lambda: len(busy()) == 1, timeout=20, what="one busy worker")
+    return busy()[0]
+
+
+def replace_dead_workers(system: GoatSystem) -> None:
+    for index, worker in enumerate(system.workers):
+        if worker.process.poll() is not None:
+            system.workers[index] = GoatProcess(worker.args, env=worker.env, log=worker.log).start()
+    wait_until(
+        lambda: len(system.client.queue_status()["workers"]) >= len(system.workers),
+        timeout=60,
+        what="replacement workers",
+    )
+
+
+def test_lost_worker_is_detected_and_retried_elsewhere(faulty: GoatSystem, slow_model: Path) -> None:
+    submission = faulty.client.submit(slow_model)["submission_id"]
+    wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
+    running_worker(faulty).kill()
+
+    again = wait_for(faulty, submission, lambda s: s["attempts"] == 2, "started again", timeout=30)
+    assert again["status"] in ("queued", "running")
+    final = faulty.client.wait(submission, timeout=60)
+    assert final["status"] == "completed", faulty.logs()
+    assert final["attempts"] == 2
+    replace_dead_workers(faulty)
+
+
+def test_worker_lost_max_attempts_times_fails_with_reason(faulty: GoatSystem, slow_model: Path) -> None:
+    submission = faulty.client.submit(slow_model)["submission_id"]
+    wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
+    running_worker(faulty).kill()
+    wait_for(faulty, submission, lambda s: s["attempts"] == 2 and s["status"] == "running", "running again")
+    running_worker(faulty).kill()
+
+    final = faulty.client.wait(submission, timeout=30)
+    assert final["status"] == "failed"
+    assert final["error"] == "worker lost 2 times"
+    replace_dead_workers(faulty)
+
+
+def test_sigterm_finishes_the_current_evaluation(faulty: GoatSystem, slow_model: Path) -> None:
+    submission = faulty.client.submit(slow_model)["submission_id"]
+    wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
+    worker = running_worker(faulty)
+    os.kill(worker.process.pid, signal.SIGTERM)
+
+    final = faulty.client.wait(submission, timeout=60)
+    assert final["status"] == "completed"
+    assert final["attempts"] == 1
+    assert worker.process.wait(30) == 0
+    replace_dead_workers(faulty)
+
+
+def test_redis_restart_loses_no_queued_submission(faulty: GoatSystem, slow_model: Path, tmp_path: Path) -> None:
+    submissions = [faulty.client.submit(slow_model)["submission_id"] for _ in range(2)]
+    submissions += [
+        faulty.client.submit(depth_model(tmp_path / f"m{i}.onnx", image_size=SIZE, batch=i + 1))["submission_id"]
+        for i in range(3)
+    ]
+    store = SubmissionStore(faulty.settings.resolved_database_url)
+    faulty.redis.stop()
+
+    rows_before = {row.id for row in store.unfinished()}
+    refused = httpx.post(f"{faulty.url}/submit/task2", files={"file": ("m.onnx", slow_model.read_bytes())})
+    assert refused.status_code == 503
+    assert "Redis" in refused.json()["detail"]
+    assert {row.id for row in store.unfinished()} <= rows_before
+
+    faulty.redis.start()
+    for submission in submissions:
+        final = faulty.client.wait(submission, timeout=120)
+        assert final["status"] == "completed", (submission, final, faulty.logs())
+    assert faulty.client.submit_health()["redis"] == "connected"
+
+
+def test_api_restart_mid_evaluation(faulty: GoatSystem, slow_model: Path) -> None:
+    submission = faulty.client.submit(slow_model)["submission_id"]
+    wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
+    faulty.restart_api()
+    final = faulty.client.wait(submission, timeout=60)
+    assert final["status"] == "completed"
+    assert final["attempts"] == 1
+
+
+def test_every_accepted_submission_ends_with_a_reason(faulty: GoatSystem, tmp_path: Path) -> None:
+    """The invariant: good and hostile models, a worker killed and Redis restarted mid-run."""
+    models = [
+        depth_model(tmp_path / "good.onnx", image_size=SIZE),
+        looping_model(tmp_path / "slow.onnx", image_size=SIZE, iterations=SLOW_ITERATIONS),
+        nan_model(tmp_path / "nan.onnx", image_size=SIZE),
+        shrinking_model(tmp_path / "shrink.onnx", image_size=SIZE),
+        huge_allocation_model(tmp_path / "huge.onnx", image_size=SIZE),
+        depth_model(tmp_path / "good8.onnx", image_size=SIZE, batch=8),
+        looping_model(tmp_path / "slow2.onnx", image_size=SIZE, iterations=SLOW_ITERATIONS),
+    ]
+    submissions = [faulty.client.submit(model)["submission_id"] for model in models]
+    wait_for(faulty, submissions[1], lambda s: s["status"] == "running", "running")
+    running_worker(faulty).kill()
+    faulty.redis.stop()
+    faulty.redis.start()
+    replace_dead_workers(faulty)
+
+    finals = [faulty.client.wait(submission, timeout=180) for submission in submissions]
+    for final in finals:
+        assert final["status"] in ("completed", "failed")
+        assert final["status"] == "completed" or final["error"], final
+    assert [f["status"] for f in finals] == [
+        "completed", "completed", "failed", "failed", "failed", "completed", "completed"
+    ], faulty.logs()  # fmt: skip
