@@ -12,6 +12,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from goat.storage.submissions import SubmissionStore
+from tests.checks import builders
 from tests.support.models import OPSET, depth_model
 from tests.support.system import GoatSystem
 
@@ -61,7 +62,27 @@ def single_op_model(*, input_shape: list, output_shape: list, dtype: int = Tenso
     return model.SerializeToString()
 
 
+def hostile_door_cases() -> dict[str, tuple[bytes, int, str]]:
+    """The door checks' hostile models (tests/checks builds them), this time over HTTP."""
+    external = builders.depth_model()
+    builders.make_external(external.graph.initializer[0])
+    custom = builders.depth_model(
+        first_node=helper.make_node("Foo", ["image"], ["source"], domain="evil.custom")
+    )
+    dangling = builders.depth_model(extra_nodes=[helper.make_node("Relu", ["nowhere"], ["unused"])])
+    too_new = builders.depth_model(opsets={"": 99})
+    valid = builders.depth_model().SerializeToString()
+    return {
+        "external data": (external.SerializeToString(), 422, "export the model as a single file"),
+        "custom domain": (custom.SerializeToString(), 422, "domain 'evil.custom' is not supported"),
+        "checker": (dangling.SerializeToString(), 422, "fails the ONNX checker"),
+        "opset too new": (too_new.SerializeToString(), 422, "uses opset 99"),
+        "truncated": (valid[: len(valid) // 2], 422, "not a valid ONNX model"),
+    }
+
+
 CASES = {
+    **hostile_door_cases(),
     "not onnx": (b"this is a text file, not a model\n" * 10, 422, "not a valid ONNX model"),
     "random bytes": (np.random.default_rng(0).bytes(2048), 422, "not a valid ONNX model"),
     "empty": (b"", 422, "empty"),

@@ -82,6 +82,15 @@ def function_bomb(depth_levels: int) -> ModelProto:
     )
 
 
+def make_external(tensor: TensorProto) -> None:
+    """What an exporter writes for external data, with a location that climbs out of the upload directory."""
+    tensor.ClearField("raw_data")
+    tensor.ClearField("int64_data")
+    tensor.data_location = TensorProto.EXTERNAL
+    for key, value in (("location", "../../etc/passwd"), ("offset", "0"), ("length", "8")):
+        tensor.external_data.add(key=key, value=value)
+
+
 def save(model: ModelProto, path: Path) -> Path:
     """Write the bytes as they are: onnx.save would act on external-data fields the tests plant."""
     path.write_bytes(model.SerializeToString())

@@ -10,7 +10,7 @@ from onnx import ModelProto, TensorProto, helper
 
 from goat.checks import ModelInfo, ModelRejected, inspect_model
 from goat.checks.opsets import runtime_support
-from tests.checks.builders import CHANNELS, IR_VERSION, OPSET, SIZE, depth_model, image, save
+from tests.checks.builders import CHANNELS, IR_VERSION, OPSET, SIZE, depth_model, image, make_external, save
 
 Saved = Callable[[ModelProto], Path]
 
@@ -104,15 +104,6 @@ def test_rejects_a_graph_without_nodes(saved: Saved) -> None:
     model = depth_model()
     del model.graph.node[:]
     assert rejection(saved(model)) == "the file is not a valid ONNX model: its graph has no nodes"
-
-
-def make_external(tensor: TensorProto) -> None:
-    """What an exporter writes for external data, with a location that climbs out of the upload directory."""
-    tensor.ClearField("raw_data")
-    tensor.ClearField("int64_data")
-    tensor.data_location = TensorProto.EXTERNAL
-    for key, value in (("location", "../../etc/passwd"), ("offset", "0"), ("length", "8")):
-        tensor.external_data.add(key=key, value=value)
 
 
 def axes_initializer(model: ModelProto) -> ModelProto:

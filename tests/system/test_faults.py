@@ -112,10 +112,14 @@ def test_sigterm_finishes_the_current_evaluation(faulty: GoatSystem, slow_model:
     replace_dead_workers(faulty)
 
 
-def test_redis_restart_loses_no_queued_submission(faulty: GoatSystem, slow_model: Path, tmp_path: Path) -> None:
+def test_redis_restart_loses_no_queued_submission(
+    faulty: GoatSystem, slow_model: Path, tmp_path: Path
+) -> None:
     submissions = [faulty.client.submit(slow_model)["submission_id"] for _ in range(2)]
     submissions += [
-        faulty.client.submit(depth_model(tmp_path / f"m{i}.onnx", image_size=SIZE, batch=i + 1))["submission_id"]
+        faulty.client.submit(depth_model(tmp_path / f"m{i}.onnx", image_size=SIZE, batch=i + 1))[
+            "submission_id"
+        ]
         for i in range(3)
     ]
     store = SubmissionStore(faulty.settings.resolved_database_url)
