@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -12,6 +15,7 @@ from goat.client import GoatError
 from goat.tasks import get_task
 from goat.tasks.base import DatasetParams
 from tests.support.models import depth_model
+from tests.support.processes import wait_until
 from tests.support.system import GoatSystem
 
 METRICS = {"abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "silog", "delta1", "delta2", "delta3"}
@@ -109,9 +113,6 @@ def test_health_and_queue_status(system: GoatSystem) -> None:
 
 def test_seed_script_passes(system: GoatSystem) -> None:
     """test_api.py, the seed's own five checks, against the running system."""
-    import subprocess
-    import sys
-
     script = Path(__file__).parents[2] / "test_api.py"
     run = subprocess.run(
         [sys.executable, str(script), "--url", system.url, "--timeout", "120"],
@@ -121,3 +122,18 @@ def test_seed_script_passes(system: GoatSystem) -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "5 passed, 0 failed" in run.stdout
+
+
+def test_prometheus_metrics(system: GoatSystem, models_dir: Path) -> None:
+    system.client.wait(
+        system.client.submit(depth_model(models_dir / "m.onnx", image_size=32))["submission_id"]
+    )
+    def scrape() -> str:
+        return httpx.get(f"{system.url}/metrics/", timeout=10).text
+
+    # A worker turns idle a moment after its result is stored.
+    wait_until(lambda: 'goat_workers{state="idle"} 2.0' in scrape(), timeout=10, what="two idle workers")
+    text = scrape()
+    assert 'goat_submissions_total{outcome="accepted",task="task2"}' in text
+    assert "goat_queue_length 0.0" in text
+    assert "goat_upload_seconds_count" in text
