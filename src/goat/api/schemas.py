@@ -39,6 +39,7 @@ class Performance(BaseModel):
     device: str
     queue_wait_s: float
     load_time_s: float
+    transfer_time_s: float = Field(description="Copying the test set to where the model runs.")
     scoring_time_s: float
 
 

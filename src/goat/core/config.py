@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     worker_id: str | None = Field(default=None, alias="WORKER_ID")
     gpu_memory_fraction: float = Field(default=0.143, alias="GPU_MEMORY_FRACTION", gt=0, le=1)
     intra_op_threads: int | None = Field(default=None, alias="INTRA_OP_THREADS", ge=1)
+    cudnn_conv_algo_search: str = Field(
+        default="HEURISTIC", alias="CUDNN_CONV_ALGO_SEARCH", pattern="^(EXHAUSTIVE|HEURISTIC|DEFAULT)$"
+    )
+    cuda_use_tf32: bool = Field(default=True, alias="CUDA_USE_TF32")
+    tensorrt: bool = Field(default=False, alias="TENSORRT")
+    tensorrt_fp16: bool = Field(default=False, alias="TENSORRT_FP16")
     execution_provider: str = Field(default="auto", alias="EXECUTION_PROVIDER", pattern="^(auto|cuda|cpu)$")
     job_timeout: int = Field(default=1800, alias="JOB_TIMEOUT", ge=1)
     eval_memory_limit: ByteSize = Field(default=ByteSize(16 * 1024**3), alias="EVAL_MEMORY_LIMIT")

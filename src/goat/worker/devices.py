@@ -33,7 +33,7 @@ class Device:
 
 
 def visible_gpus() -> list[Gpu]:
-    """GPUs from nvidia-smi, filtered and renumbered as CUDA_VISIBLE_DEVICES makes CUDA see them."""
+    """GPUs from nvidia-smi, as CUDA will number them in this process."""
     if shutil.which("nvidia-smi") is None:
         return []
     try:
@@ -46,18 +46,18 @@ def visible_gpus() -> list[Gpu]:
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
+    return parse_gpus(listing, visible=os.environ.get("CUDA_VISIBLE_DEVICES"))
+
+
+def parse_gpus(listing: str, *, visible: str | None) -> list[Gpu]:
+    """nvidia-smi's CSV rows, filtered and renumbered as CUDA_VISIBLE_DEVICES (indices or UUIDs) says."""
     rows = [[field.strip() for field in line.split(",")] for line in listing.splitlines() if line.strip()]
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     if visible is not None:
-        wanted = [v.strip() for v in visible.split(",") if v.strip()]
-        rows = [next(r for r in rows if token in (r[0], r[1])) for token in wanted if _listed(token, rows)]
+        by_token = {token: row for row in rows for token in (row[0], row[1])}
+        rows = [by_token[token.strip()] for token in visible.split(",") if token.strip() in by_token]
     return [
         Gpu(ordinal=i, name=r[2], memory_bytes=int(float(r[3])) * 1024 * 1024) for i, r in enumerate(rows)
     ]
-
-
-def _listed(token: str, rows: list[list[str]]) -> bool:
-    return any(token in (row[0], row[1]) for row in rows)
 
 
 def cuda_available() -> bool:

@@ -1,7 +1,9 @@
 """One evaluation of one model on one test set: provision, execute, collect, clean up.
 
 Runs inside the process that the worker can kill; every failure that is the model's fault is raised as
-`EvaluationFailed` with a message written for the participant.
+`EvaluationFailed` with a message written for the participant. Inputs and outputs go through ONNX
+Runtime's IOBinding on every device: on a GPU the whole test set is copied to the device once, before
+the first batch, and only outputs come back to the host, for scoring.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ import onnxruntime as ort
 from goat.tasks.base import Scorer, TaskDefinition, TestSet
 from goat.worker.devices import Device
 from goat.worker.limits import Limits
-from goat.worker.runtime import create_session
+from goat.worker.runtime import GpuOptions, create_session, ort_device
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -32,15 +34,26 @@ class EvaluationFailed(Exception):
 class RunOptions:
     threads: int
     batch_size: int
-    gpu_memory_fraction: float
+    gpu: GpuOptions
 
 
 @dataclass
 class _Timings:
     load_s: float = 0.0
+    transfer_s: float = 0.0
     inference_s: float = 0.0
     scoring_s: float = 0.0
-    batch_latencies_s: list[float] | None = None
+    batch_latencies_s: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    start: int
+    real: int
+    """Samples that count; the rest of a fixed-size batch is padding."""
+    value: ort.OrtValue
+    host: np.ndarray
+    """Keeps the host array alive: on CPU the OrtValue shares its memory."""
 
 
 class Evaluation:
@@ -50,6 +63,7 @@ class Evaluation:
         self,
         *,
         model_path: Path,
+        model_sha256: str,
         fixed_batch: int | None,
         task: TaskDefinition,
         test_set: TestSet,
@@ -58,6 +72,7 @@ class Evaluation:
         limits: Limits,
     ) -> None:
         self.model_path = model_path
+        self.model_sha256 = model_sha256
         self.task = task
         self.test_set = test_set
         self.device = device
@@ -66,32 +81,36 @@ class Evaluation:
         self.batch_size = fixed_batch or options.batch_size
         self.pad_batches = fixed_batch is not None
         self.session: ort.InferenceSession | None = None
+        self.batches: list[_Batch] = []
         self.scorer: Scorer = task.scorer(test_set)
-        self.timings = _Timings(batch_latencies_s=[])
+        self.timings = _Timings()
         self.nonfinite_samples = 0
 
     def provision(self) -> None:
+        """Create the session, then place every input batch where the session runs."""
         started = time.perf_counter()
         try:
             self.session = create_session(
                 self.model_path,
                 device=self.device,
                 threads=self.options.threads,
-                gpu_memory_fraction=self.options.gpu_memory_fraction,
+                gpu=self.options.gpu,
+                model_sha256=self.model_sha256,
             )
         except Exception as error:  # ORT raises its own exception types, all model-specific here
             raise self._failure("ONNX Runtime could not load the model", error) from error
         self.timings.load_s = time.perf_counter() - started
+        started = time.perf_counter()
+        self.batches = [self._place(start) for start in range(0, len(self.test_set), self.batch_size)]
+        self.timings.transfer_s = time.perf_counter() - started
 
     def execute(self, on_progress: ProgressCallback) -> None:
         assert self.session is not None, "provision() first"
-        input_name = self.session.get_inputs()[0].name
         total = len(self.test_set)
-        for start in range(0, total, self.batch_size):
-            real = min(self.batch_size, total - start)
-            outputs = self._run(input_name, self._batch(start, real))
-            self._score(start, self._squeeze(outputs)[:real])
-            on_progress(start + real, total)
+        for batch in self.batches:
+            output = self._run(batch)
+            self._score(batch.start, self._squeeze(output)[: batch.real])
+            on_progress(batch.start + batch.real, total)
         if self.nonfinite_samples:
             raise EvaluationFailed(
                 f"the model's output contains NaN or inf for {self.nonfinite_samples} of {total} samples"
@@ -117,49 +136,51 @@ class Evaluation:
                 "provider": self.session.get_providers()[0],
                 "device": self.device.label,
                 "load_time_s": self.timings.load_s,
+                "transfer_time_s": self.timings.transfer_s,
                 "scoring_time_s": self.timings.scoring_s,
             },
         }
 
     def cleanup(self) -> None:
+        self.batches = []
         self.session = None
 
-    def _batch(self, start: int, real: int) -> np.ndarray:
-        batch = self.test_set.inputs[start : start + real]
+    def _place(self, start: int) -> _Batch:
+        real = min(self.batch_size, len(self.test_set) - start)
+        host = self.test_set.inputs[start : start + real]
         if self.pad_batches and real < self.batch_size:
-            padding = np.zeros((self.batch_size - real, *batch.shape[1:]), dtype=batch.dtype)
-            batch = np.concatenate([batch, padding])
-        return np.ascontiguousarray(batch)
+            padding = np.zeros((self.batch_size - real, *host.shape[1:]), dtype=host.dtype)
+            host = np.concatenate([host, padding])
+        host = np.ascontiguousarray(host)
+        device_type, device_id = ort_device(self.device)
+        return _Batch(start, real, ort.OrtValue.ortvalue_from_numpy(host, device_type, device_id), host)
 
-    def _run(self, input_name: str, batch: np.ndarray) -> np.ndarray:
+    def _run(self, batch: _Batch) -> np.ndarray:
         assert self.session is not None
+        device_type, device_id = ort_device(self.device)
+        binding = self.session.io_binding()
+        binding.bind_ortvalue_input(self.session.get_inputs()[0].name, batch.value)
+        binding.bind_output(self.session.get_outputs()[0].name, device_type, device_id)
         started = time.perf_counter()
         try:
-            (output, *_) = self.session.run(None, {input_name: batch})
+            self.session.run_with_iobinding(binding)
+            output = binding.copy_outputs_to_cpu()[0]
         except Exception as error:
             raise self._failure("ONNX Runtime failed while running the model", error) from error
         elapsed = time.perf_counter() - started
         self.timings.inference_s += elapsed
-        assert self.timings.batch_latencies_s is not None
         self.timings.batch_latencies_s.append(elapsed)
-        expected = self._expected_shape(len(batch))
-        if output.shape not in (expected, (expected[0], 1, *expected[1:])):
-            raise EvaluationFailed(
-                f"the model returned an output of shape {list(output.shape)} for an input batch of "
-                f"{list(batch.shape)}; expected {list(expected)} or {[expected[0], 1, *expected[1:]]}"
-            )
+        self._check_shape(output, batch.host.shape)
         return output
 
-    def _failure(self, what: str, error: BaseException) -> EvaluationFailed:
-        """An allocation refused under the address-space limit reads as the memory limit it is."""
-        text = _first_line(error)
-        if isinstance(error, MemoryError) or "alloc" in text.lower():
-            return EvaluationFailed(f"{self.limits.memory_exceeded()} ({what}: {text})")
-        return EvaluationFailed(f"{what}: {text}")
-
-    def _expected_shape(self, batch: int) -> tuple[int, int, int]:
-        size = self.test_set.inputs.shape[-1]
-        return (batch, size, size)
+    def _check_shape(self, output: np.ndarray, input_shape: tuple[int, ...]) -> None:
+        batch, size = input_shape[0], input_shape[-1]
+        accepted = ((batch, size, size), (batch, 1, size, size))
+        if output.shape not in accepted:
+            raise EvaluationFailed(
+                f"the model returned an output of shape {list(output.shape)} for an input batch of "
+                f"{list(input_shape)}; expected {list(accepted[0])} or {list(accepted[1])}"
+            )
 
     @staticmethod
     def _squeeze(output: np.ndarray) -> np.ndarray:
@@ -172,6 +193,13 @@ class Evaluation:
         if not self.nonfinite_samples:
             self.scorer.add(start, predictions.astype(np.float32, copy=False))
         self.timings.scoring_s += time.perf_counter() - started
+
+    def _failure(self, what: str, error: BaseException) -> EvaluationFailed:
+        """An allocation refused under the address-space limit reads as the memory limit it is."""
+        text = _first_line(error)
+        if isinstance(error, MemoryError) or "alloc" in text.lower():
+            return EvaluationFailed(f"{self.limits.memory_exceeded()} ({what}: {text})")
+        return EvaluationFailed(f"{what}: {text}")
 
 
 _SOURCE_LOCATION = re.compile(r"\S*onnxruntime_src/\S+:\d+ .*?\)\s+")

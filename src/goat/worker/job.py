@@ -13,6 +13,7 @@ from goat.storage.model_files import ModelStore
 from goat.storage.submissions import SubmissionStore, as_utc
 from goat.worker import context
 from goat.worker.evaluation import Evaluation, EvaluationFailed, RunOptions
+from goat.worker.runtime import gpu_options
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def evaluate_submission(submission_id: str) -> str:
 
     evaluation = Evaluation(
         model_path=ModelStore(settings.upload_dir).path_for(row.model_sha256),
+        model_sha256=row.model_sha256,
         fixed_batch=row.model_info.get("batch_size"),
         task=task.definition,
         test_set=task.test_set,
@@ -49,7 +51,7 @@ def evaluate_submission(submission_id: str) -> str:
         options=RunOptions(
             threads=ctx.threads,
             batch_size=settings.batch_size,
-            gpu_memory_fraction=settings.gpu_memory_fraction,
+            gpu=gpu_options(settings),
         ),
         limits=ctx.limits,
     )
