@@ -128,6 +128,7 @@ def test_prometheus_metrics(system: GoatSystem, models_dir: Path) -> None:
     system.client.wait(
         system.client.submit(depth_model(models_dir / "m.onnx", image_size=32))["submission_id"]
     )
+
     def scrape() -> str:
         return httpx.get(f"{system.url}/metrics/", timeout=10).text
 

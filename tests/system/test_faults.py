@@ -27,7 +27,13 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
     system = GoatSystem(
         tmp_path_factory.mktemp("faults"),
         workers=2,
-        env={"MAX_ATTEMPTS": "2", "JOB_TIMEOUT": "60", "HEARTBEAT_GRACE": "2", "MAINTENANCE_INTERVAL": "2"},
+        env={
+            "MAX_ATTEMPTS": "2",
+            "JOB_TIMEOUT": "60",
+            "HEARTBEAT_GRACE": "2",
+            "MAINTENANCE_INTERVAL": "2",
+            "SHUTDOWN_GRACE": "1",
+        },
     )
     try:
         yield system.start()
@@ -99,17 +105,35 @@ def test_worker_lost_max_attempts_times_fails_with_reason(faulty: GoatSystem, sl
     replace_dead_workers(faulty)
 
 
-def test_sigterm_finishes_the_current_evaluation(faulty: GoatSystem, slow_model: Path) -> None:
+def test_sigterm_requeues_what_cannot_finish_in_the_grace(faulty: GoatSystem, slow_model: Path) -> None:
+    """Stopped, not lost: queued again at once, the worker exits cleanly, no attempt is spent."""
     submission = faulty.client.submit(slow_model)["submission_id"]
     wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
     worker = running_worker(faulty)
     os.kill(worker.process.pid, signal.SIGTERM)
+    assert worker.process.wait(30) == 0
 
     final = faulty.client.wait(submission, timeout=60)
-    assert final["status"] == "completed"
-    assert final["attempts"] == 1
-    assert worker.process.wait(30) == 0
+    assert final["status"] == "completed", faulty.logs()
+    assert final["attempts"] == 2
     replace_dead_workers(faulty)
+
+
+def test_a_stop_does_not_spend_an_attempt(faulty: GoatSystem, slow_model: Path) -> None:
+    """MAX_ATTEMPTS is 2: had the stop cost one, losing a worker afterwards would fail the submission."""
+    submission = faulty.client.submit(slow_model)["submission_id"]
+    wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
+    os.kill(running_worker(faulty).process.pid, signal.SIGTERM)
+    wait_for(faulty, submission, lambda s: s["attempts"] == 2 and s["status"] == "running", "running again")
+    running_worker(faulty).kill()
+
+    lost = wait_for(faulty, submission, lambda s: s["status"] != "running", "requeued", timeout=30)
+    assert lost["status"] == "queued"
+    assert lost["error"] == "worker lost 1 time; queued again"
+    replace_dead_workers(faulty)
+    final = faulty.client.wait(submission, timeout=60)
+    assert final["status"] == "completed"
+    assert final["attempts"] == 3
 
 
 def test_redis_restart_loses_no_queued_submission(

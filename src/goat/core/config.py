@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=3, alias="MAX_ATTEMPTS", ge=1)
     job_monitoring_interval: int = Field(default=10, alias="JOB_MONITORING_INTERVAL", ge=1)
     heartbeat_grace: int = Field(default=30, alias="HEARTBEAT_GRACE", ge=1)
+    shutdown_grace: float = Field(default=20.0, alias="SHUTDOWN_GRACE", ge=0)
     maintenance_interval: int = Field(default=60, alias="MAINTENANCE_INTERVAL", ge=1)
 
     # The depth task's test set.

@@ -22,7 +22,7 @@ from rq.queue import Queue
 
 from goat.worker.confinement import confine, resident_bytes
 from goat.worker.limits import Limits
-from goat.worker.outcome import death_reason, record_death
+from goat.worker.outcome import death_reason, record_death, record_interrupted
 
 # How often the parent looks at the horse's memory; also bounds how late a kill can come.
 _WATCH_INTERVAL_S = 0.2
@@ -35,6 +35,7 @@ class EvaluationWorker(Worker):
         limits: Limits,
         limit_address_space: bool,
         heartbeat_grace: int,
+        shutdown_grace: float,
         info: dict[str, str],
         **kwargs: Any,
     ) -> None:
@@ -42,14 +43,17 @@ class EvaluationWorker(Worker):
         self.limits = limits
         self.limit_address_space = limit_address_space
         self.heartbeat_grace = heartbeat_grace
+        self.shutdown_grace = shutdown_grace
         self.info = info
         self._deadline = 0.0
         self._killed_for: str | None = None
         self.stop_requested = False
+        self._stop_requested_at = 0.0
 
     def request_stop(self, signum: int, frame: Any) -> None:
-        """Warm shutdown (RQ's): the current evaluation finishes, then the worker exits for good."""
+        """Warm shutdown: the current evaluation may finish within SHUTDOWN_GRACE, else it is queued again."""
         self.stop_requested = True
+        self._stop_requested_at = time.monotonic()
         super().request_stop(signum, frame)
 
     def serialize(self) -> dict:
@@ -90,9 +94,14 @@ class EvaluationWorker(Worker):
                     return None
                 if (resident_bytes(self.horse_pid) or 0) > self.limits.memory_bytes:
                     return "memory"
+                if self.stop_requested and time.monotonic() - self._stop_requested_at > self.shutdown_grace:
+                    return "shutdown"
         finally:
             os.close(pidfd)
 
     def handle_work_horse_killed(self, job: Job, retpid: int, ret_val: int, rusage: Any) -> None:
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
-        record_death(job, death_reason(ret_val, killed_for=self._killed_for, limits=self.limits))
+        if self._killed_for == "shutdown":
+            record_interrupted(job)
+        else:
+            record_death(job, death_reason(ret_val, killed_for=self._killed_for, limits=self.limits))

@@ -43,6 +43,16 @@ def record_death(job: Job, reason: str) -> None:
         log.warning("submission %s failed: %s", job.id, reason)
 
 
+def record_interrupted(job: Job) -> None:
+    """The worker was stopped, not lost: queued again at once, without spending one of MAX_ATTEMPTS.
+
+    RQ retries the job right after this hook and takes one from `retries_left`; this gives it back.
+    """
+    job.retries_left = (job.retries_left or 0) + 1
+    if _store().mark_requeued(job.id, reason="the worker was stopped; queued again"):
+        log.warning("submission %s: worker stopped mid-evaluation; queued again", job.id)
+
+
 def on_job_failure(
     job: Job, connection: Any, exc_type: type, exc_value: BaseException, traceback: Any
 ) -> None:
@@ -52,7 +62,7 @@ def on_job_failure(
         return
     lost = get_settings().max_attempts - (job.retries_left or 0)
     if job.retries_left:
-        reason = f"worker lost during attempt {lost}; queued again"
+        reason = f"worker lost {lost} time{'s' if lost > 1 else ''}; queued again"
         if _store().mark_requeued(job.id, reason=reason):
             log.warning("submission %s: %s", job.id, reason)
     elif _store().mark_failed(job.id, error=f"worker lost {lost} times"):

@@ -84,6 +84,7 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             limits=limits,
             limit_address_space=not device.is_cuda,
             heartbeat_grace=settings.heartbeat_grace,
+            shutdown_grace=settings.shutdown_grace,
             info={"goat_worker_id": worker_id, "device": device.label, "provider": device.provider},
         )
         try:

@@ -6,6 +6,7 @@ ground truth) and the ground-truth depth `g` (metres, all inside the evaluation 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, get_args
 
 import numpy as np
@@ -26,6 +27,9 @@ def aligned_depth(
     alignment: Alignment,
     min_depth: float,
     max_depth: float,
+    *,
+    out: np.ndarray | None = None,
+    scratch: Sequence[np.ndarray] = (),
 ) -> np.ndarray:
     """Predicted metric depth at each valid pixel, clipped to [min_depth, max_depth].
 
@@ -39,49 +43,59 @@ def aligned_depth(
     depth to disparity by 1 / clip(p, min_depth, max_depth), so zero or negative values map to the far or
     near limit instead of infinity.
 
-    The inputs are never modified; the result is always a new array.
+    The inputs are never modified. The result goes to `out` (a new array by default); `scratch`, up to two
+    float64 arrays of the prediction's length that may be overwritten, saves allocating temporaries.
     """
+    prediction, target = np.asarray(prediction, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    if out is None:
+        out = np.empty_like(prediction)
     if alignment == "scale_shift_disparity":
-        x = prediction if output_kind == "disparity" else 1.0 / np.clip(prediction, min_depth, max_depth)
-        scale, shift = fit_scale_shift(x, 1.0 / target)
-        depth = _affine(x, scale, shift)
-        np.maximum(depth, 1.0 / max_depth, out=depth)
-        np.divide(1.0, depth, out=depth)  # disparity_to_depth, in place
+        if output_kind == "disparity":
+            x = prediction
+        else:
+            x = np.divide(1.0, np.clip(prediction, min_depth, max_depth, out=out), out=out)
+        inverse_target = np.divide(1.0, target, out=_buffer(scratch, 0, target))
+        scale, shift = fit_scale_shift(x, inverse_target, scratch=_buffer(scratch, 1, x))
+        depth = _affine(x, scale, shift, out=out)
+        np.divide(1.0, np.maximum(depth, 1.0 / max_depth, out=depth), out=depth)  # disparity_to_depth
     else:
-        x = prediction if output_kind == "depth" else disparity_to_depth(prediction, max_depth)
+        if output_kind == "depth":
+            x = prediction
+        else:
+            x = np.divide(1.0, np.maximum(prediction, 1.0 / max_depth, out=out), out=out)
         if alignment == "scale_shift_depth":
-            scale, shift = fit_scale_shift(x, target)
-            depth = _affine(x, scale, shift)
+            scale, shift = fit_scale_shift(x, target, scratch=_buffer(scratch, 0, x))
+            depth = _affine(x, scale, shift, out=out)
         elif alignment == "median":
             reference = float(np.median(x))
-            depth = x * (float(np.median(target)) / reference) if reference > 0 else x
+            scale = float(np.median(target)) / reference if reference > 0 else 1.0
+            depth = np.multiply(x, scale, out=out) if reference > 0 else x
         elif alignment == "none":
             depth = x
         else:
             raise ValueError(f"alignment must be one of {', '.join(ALIGNMENTS)}; got {alignment!r}")
-    if depth is prediction:
-        return np.clip(depth, min_depth, max_depth)
-    return np.clip(depth, min_depth, max_depth, out=depth)
+    return np.clip(depth, min_depth, max_depth, out=out)
 
 
-def fit_scale_shift(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+def fit_scale_shift(
+    x: np.ndarray, y: np.ndarray, *, scratch: np.ndarray | None = None
+) -> tuple[float, float]:
     """(s, t) minimising sum((s * x + t - y)^2), in closed form on centred values.
 
     When x is (numerically) constant the system is singular and s is undetermined: the fit is then the best
     constant, s = 0 and t = mean(y). Constant means std(x) <= DEGENERATE_SPREAD * max|x|, which includes a
-    single pixel and an all-zero prediction.
+    single pixel and an all-zero prediction. `scratch`, an array like x, holds the centred x if given.
     """
     size = x.size
     x_mean, y_mean = float(np.sum(x)) / size, float(np.sum(y)) / size
-    dx = x - x_mean
+    dx = np.subtract(x, x_mean, out=scratch)
     spread = _dot(dx, dx)
     # max|x|^2 <= sum(x^2) = spread + size * x_mean^2, so a spread above that bound (with a factor 2 for
     # rounding) is not degenerate, and the pass over x for its largest magnitude is only needed near it.
-    threshold = size * DEGENERATE_SPREAD**2
-    if not spread > 2.0 * threshold * (spread + size * x_mean * x_mean):
-        if spread <= size * (DEGENERATE_SPREAD * float(np.max(np.abs(x)))) ** 2:
-            return 0.0, y_mean
-    # sum(dx * (y - y_mean)) without the centred copy of y: sum(dx) is zero up to rounding.
+    bound = 2.0 * size * DEGENERATE_SPREAD**2 * (spread + size * x_mean * x_mean)
+    if spread <= bound and spread <= size * (DEGENERATE_SPREAD * _max_magnitude(x)) ** 2:
+        return 0.0, y_mean
+    # sum(dx * (y - y_mean)) without a centred copy of y: sum(dx) is zero up to rounding.
     scale = (_dot(dx, y) - y_mean * float(np.sum(dx))) / spread
     return scale, y_mean - scale * x_mean
 
@@ -91,11 +105,19 @@ def disparity_to_depth(disparity: np.ndarray, max_depth: float) -> np.ndarray:
     return 1.0 / np.maximum(disparity, 1.0 / max_depth)
 
 
-def _affine(x: np.ndarray, scale: float, shift: float) -> np.ndarray:
-    """scale * x + shift as a new float64 array, in two passes over it."""
-    result = np.multiply(x, scale, dtype=np.float64)
-    result += shift
-    return result
+def _affine(x: np.ndarray, scale: float, shift: float, *, out: np.ndarray) -> np.ndarray:
+    """scale * x + shift into `out` (which may be x itself)."""
+    return np.add(np.multiply(x, scale, out=out), shift, out=out)
+
+
+def _max_magnitude(x: np.ndarray) -> float:
+    """max|x|, without an array of the magnitudes."""
+    return max(float(np.max(x)), -float(np.min(x)))
+
+
+def _buffer(scratch: Sequence[np.ndarray], index: int, like: np.ndarray) -> np.ndarray:
+    """scratch[index] when given (an array like `like`), else a new one."""
+    return scratch[index] if index < len(scratch) else np.empty_like(like)
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
