@@ -85,7 +85,10 @@ async def submit(
 @router.get(
     "/{task}/status/{submission_id}",
     response_model=StatusResponse,
-    responses={404: {"model": ErrorResponse}},
+    responses={
+        404: {"model": ErrorResponse, "description": "Unknown task or submission"},
+        422: {"model": ErrorResponse, "description": "Not a submission id"},
+    },
     summary="Where a submission is: queued (with position), running (with progress), or its outcome",
 )
 def status(
