@@ -40,11 +40,19 @@ class GoatClient:
     def submit_health(self) -> dict[str, Any]:
         return self._json(self.http.get("/submit/health"))
 
-    def submit(self, model: Path, *, task: str = "task2") -> dict[str, Any]:
-        """Uploads the file as it is read (no copy in memory) and returns the SubmissionResponse."""
+    def submit(self, model: Path, *, task: str = "task2", name: str | None = None) -> dict[str, Any]:
+        """Uploads the file as it is read (no copy in memory) and returns the SubmissionResponse.
+
+        `name` (a participant or team) is what the leaderboard shows.
+        """
         with model.open("rb") as handle:
-            response = self.http.post(f"/submit/{task}", files={"file": (model.name, handle)})
+            response = self.http.post(
+                f"/submit/{task}", files={"file": (model.name, handle)}, data={"name": name} if name else None
+            )
         return self._json(response)
+
+    def leaderboard(self, *, task: str = "task2", limit: int = 100) -> dict[str, Any]:
+        return self._json(self.http.get(f"/submit/{task}/leaderboard", params={"limit": limit}))
 
     def status(self, submission_id: str, *, task: str = "task2") -> dict[str, Any]:
         return self._json(self.http.get(f"/submit/{task}/status/{submission_id}"))

@@ -14,6 +14,7 @@ import pytest
 from goat.client import GoatError
 from goat.tasks import get_task
 from goat.tasks.base import DatasetParams
+from test_api import build_model
 from tests.support.models import depth_model
 from tests.support.processes import wait_until
 from tests.support.system import GoatSystem
@@ -138,3 +139,34 @@ def test_prometheus_metrics(system: GoatSystem, models_dir: Path) -> None:
     assert 'goat_submissions_total{outcome="accepted",task="task2"}' in text
     assert "goat_queue_length 0.0" in text
     assert "goat_upload_seconds_count" in text
+
+
+def test_leaderboard_ranks_each_participant_by_best_score(system: GoatSystem, models_dir: Path) -> None:
+    size = system.settings.image_size
+    sigmoid = depth_model(models_dir / "sigmoid.onnx", image_size=size)
+    plain = build_model(models_dir / "plain.onnx", size)
+    finals = {
+        (name, model.name): system.client.wait(system.client.submit(model, name=name)["submission_id"])
+        for name, model in [("alice", sigmoid), ("alice", plain), ("bob", plain)]
+    }
+    assert all(f["status"] == "completed" and f["participant"] for f in finals.values())
+    alice_best = max(f["result"]["score"] for (name, _), f in finals.items() if name == "alice")
+
+    board = system.client.leaderboard()
+    assert board["score_metric"] == "delta1" and board["score_direction"] == "higher"
+    entries = board["entries"]
+    scores = [entry["score"] for entry in entries]
+    assert scores == sorted(scores, reverse=True)
+    assert [entry["rank"] for entry in entries] == list(range(1, len(entries) + 1))
+    named = [entry for entry in entries if entry["participant"] is not None]
+    assert sorted(entry["participant"] for entry in named) == ["alice", "bob"]
+    assert next(e for e in named if e["participant"] == "alice")["score"] == alice_best
+    assert any(entry["participant"] is None for entry in entries)
+
+
+def test_participant_name_is_checked(system: GoatSystem, models_dir: Path) -> None:
+    model = depth_model(models_dir / "m.onnx", image_size=system.settings.image_size)
+    with pytest.raises(GoatError) as refused:
+        system.client.submit(model, name="x" * 65)
+    assert refused.value.status_code == 422
+    assert "'name'" in refused.value.detail

@@ -13,7 +13,7 @@ from fastapi import HTTPException
 from redis.exceptions import RedisError
 
 from goat.api.services import Services
-from goat.api.upload import BadUpload, receive_model
+from goat.api.upload import BadUpload, ReceivedUpload, receive_model
 from goat.checks import ModelRejected
 from goat.queue.jobs import enqueue_evaluation
 from goat.storage.model_files import StagedUpload, UploadTooLarge
@@ -23,6 +23,7 @@ from goat.tasks.base import TaskDefinition
 
 log = logging.getLogger(__name__)
 
+NAME_MAX_CHARS = 64
 QUEUE_DOWN = "the queue (Redis) is not answering; nothing was stored, submit again in a moment"
 # Multipart framing around the file: a request this much over MAX_FILE_SIZE cannot fit under it.
 _MULTIPART_SLACK = 64 * 1024
@@ -57,22 +58,30 @@ def refuse_early(services: Services, *, content_length: str | None) -> None:
 
 async def receive(
     services: Services, body: AsyncIterator[bytes], *, content_type: str | None
-) -> tuple[StagedUpload, str]:
+) -> ReceivedUpload:
     limit = services.settings.max_file_size
     try:
-        staged, filename = await receive_model(
-            body, content_type=content_type, store=services.models, max_bytes=limit
-        )
+        upload = await receive_model(body, content_type=content_type, store=services.models, max_bytes=limit)
     except UploadTooLarge:
         raise HTTPException(
             413, f"the file is larger than the limit of {_size_label(limit)} (MAX_FILE_SIZE)"
         ) from None
     except BadUpload as error:
         raise HTTPException(422, str(error)) from None
-    if staged.size == 0:
-        staged.discard()
+    if upload.staged.size == 0:
+        upload.staged.discard()
         raise HTTPException(422, "the file is empty; upload an ONNX model")
-    return staged, filename
+    if not valid_name(upload.name):
+        upload.staged.discard()
+        raise HTTPException(
+            422,
+            f"the field 'name' must be at most {NAME_MAX_CHARS} printable characters (a participant or team)",
+        )
+    return upload
+
+
+def valid_name(name: str) -> bool:
+    return len(name) <= NAME_MAX_CHARS and name.isprintable()
 
 
 async def check(services: Services, staged: StagedUpload, task: TaskDefinition) -> dict:
@@ -93,16 +102,18 @@ async def check(services: Services, staged: StagedUpload, task: TaskDefinition) 
 
 
 def record_and_enqueue(
-    services: Services, staged: StagedUpload, *, task: str, filename: str, model_info: dict
+    services: Services, upload: ReceivedUpload, *, task: str, model_info: dict
 ) -> Submission:
     """Store the model, write the row, queue the job; if Redis fails midway, undo both and say 503."""
+    staged = upload.staged
     path = services.models.commit(staged)
     new = NewSubmission(
         id=new_submission_id(),
         task=task,
+        participant=upload.name.strip() or None,
         model_sha256=staged.sha256,
         model_size_bytes=staged.size,
-        filename=filename,
+        filename=upload.filename,
         model_info=model_info,
     )
     row = services.submissions.create(new)

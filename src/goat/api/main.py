@@ -14,7 +14,7 @@ from prometheus_client import REGISTRY, make_asgi_app
 
 from goat import __version__
 from goat.api.metrics import QueueCollector, UploadMetrics
-from goat.api.routes import health, queue, submissions, tasks
+from goat.api.routes import health, leaderboard, queue, submissions, tasks
 from goat.api.services import Services
 from goat.core.config import Settings, get_settings
 
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(queue.router)
     app.include_router(submissions.router)
+    app.include_router(leaderboard.router)
     app.include_router(tasks.router)
     app.mount("/metrics", make_asgi_app())
     _install_error_handlers(app)

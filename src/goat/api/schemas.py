@@ -18,6 +18,7 @@ class SubmissionResponse(BaseModel):
     submission_id: str = Field(examples=["sub_1770321145_69dc972f"])
     status: SubmissionStatus
     task: str
+    participant: str | None = None
     queue_position: int | None = Field(description="1-based; None once a worker has taken it.")
     model_sha256: str
     model_size_bytes: int
@@ -53,6 +54,7 @@ class Result(BaseModel):
 class StatusResponse(BaseModel):
     submission_id: str
     task: str
+    participant: str | None = None
     status: SubmissionStatus
     queue_position: int | None = None
     progress: Progress | None = None
@@ -112,3 +114,20 @@ class TaskInfo(BaseModel):
     metrics: list[str]
     score_metric: str
     score_direction: str
+
+
+class LeaderboardEntry(BaseModel):
+    rank: int
+    participant: str | None = Field(description="None for an anonymous submission.")
+    submission_id: str
+    score: float
+    metrics: dict[str, float]
+    throughput_ips: float
+    finished_at: datetime
+
+
+class Leaderboard(BaseModel):
+    task: str
+    score_metric: str
+    score_direction: str
+    entries: list[LeaderboardEntry]

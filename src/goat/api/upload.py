@@ -8,6 +8,7 @@ written once, to the filesystem where the model will be stored.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from anyio import to_thread
 from python_multipart.exceptions import MultipartParseError
@@ -16,6 +17,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from goat.storage.model_files import ModelStore, StagedUpload
 
 FIELD = "file"
+NAME_FIELD = "name"
+NAME_MAX_BYTES = 256
 _FLUSH_BYTES = 1024 * 1024
 
 
@@ -23,15 +26,26 @@ class BadUpload(Exception):
     """The request is not a multipart upload with a `file` field; the message says what to send."""
 
 
+@dataclass(frozen=True)
+class ReceivedUpload:
+    staged: StagedUpload
+    filename: str
+    """The participant's file name: metadata, never a path."""
+    name: str
+    """The optional `name` field (participant or team, for the leaderboard), as sent."""
+
+
 class _FilePart:
-    """Parser callbacks: collect the bytes of the `file` part, ignore every other field."""
+    """Parser callbacks: stream the `file` part, keep a short `name` part, ignore every other field."""
 
     def __init__(self) -> None:
         self.pending: list[bytes] = []
         self.pending_bytes = 0
         self.found = False
         self.filename = ""
+        self.name = b""
         self._in_file = False
+        self._in_name = False
         self._header_field = b""
         self._header_value = b""
         self._disposition = b""
@@ -66,6 +80,7 @@ class _FilePart:
     def _headers_finished(self) -> None:
         _, params = parse_options_header(self._disposition)
         self._in_file = params.get(b"name") == FIELD.encode() and not self.found
+        self._in_name = params.get(b"name") == NAME_FIELD.encode()
         if self._in_file:
             self.found = True
             self.filename = params.get(b"filename", b"").decode("utf-8", "replace")[:255]
@@ -74,9 +89,11 @@ class _FilePart:
         if self._in_file:
             self.pending.append(data[start:end])
             self.pending_bytes += end - start
+        elif self._in_name:
+            self.name = (self.name + data[start:end])[: NAME_MAX_BYTES + 1]
 
     def _part_end(self) -> None:
-        self._in_file = False
+        self._in_file = self._in_name = False
 
     def _end(self) -> None:
         self.finished = True
@@ -101,11 +118,8 @@ def boundary_of(content_type: str | None) -> bytes:
 
 async def receive_model(
     body: AsyncIterator[bytes], *, content_type: str | None, store: ModelStore, max_bytes: int
-) -> tuple[StagedUpload, str]:
-    """Returns the staged upload and the participant's file name (kept as metadata, never as a path).
-
-    Raises BadUpload or UploadTooLarge; in both cases nothing is left on disk.
-    """
+) -> ReceivedUpload:
+    """Raises BadUpload or UploadTooLarge; in both cases nothing is left on disk."""
     part = _FilePart()
     parser = MultipartParser(boundary_of(content_type), part.callbacks())
     staged = store.stage(max_bytes=max_bytes)
@@ -124,7 +138,7 @@ async def receive_model(
     except BaseException:
         staged.discard()
         raise
-    return staged, part.filename
+    return ReceivedUpload(staged, part.filename, part.name.decode("utf-8", "replace"))
 
 
 def _feed(parser: MultipartParser, chunk: bytes | None) -> None:

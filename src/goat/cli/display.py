@@ -82,6 +82,25 @@ def queue(snapshot: dict[str, Any]) -> None:
     console.print(table)
 
 
+def leaderboard(board: dict[str, Any]) -> None:
+    arrow = "higher" if board["score_direction"] == "higher" else "lower"
+    table = Table(
+        "rank", "participant", board["score_metric"], "abs_rel", "images/s", "submission", "finished"
+    )
+    table.title = f"{board['task']}: {board['score_metric']}, {arrow} is better"
+    for entry in board["entries"]:
+        table.add_row(
+            str(entry["rank"]),
+            entry["participant"] or "(anonymous)",
+            f"{entry['score']:.4f}",
+            f"{entry['metrics'].get('abs_rel', float('nan')):.4f}",
+            f"{entry['throughput_ips']:.1f}",
+            entry["submission_id"],
+            entry["finished_at"],
+        )
+    console.print(table)
+
+
 def _table(title: str, values: dict[str, Any]) -> Table:
     table = Table(title, "value")
     for name, value in values.items():

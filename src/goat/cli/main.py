@@ -82,6 +82,7 @@ def submit(
         Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The .onnx file.")
     ],
     task: Annotated[str, typer.Option(help="The task to evaluate on.")] = "task2",
+    name: Annotated[str | None, typer.Option(help="Participant or team, shown on the leaderboard.")] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Follow progress, then print the metrics.")] = False,
     url: Url = DEFAULT_URL,
 ) -> None:
@@ -90,7 +91,7 @@ def submit(
     from goat.client import GoatClient
 
     with GoatClient(url) as client, display.refusals():
-        accepted = client.submit(model, task=task)
+        accepted = client.submit(model, task=task, name=name)
         console.print(f"[bold]{accepted['submission_id']}[/] queued at position {accepted['queue_position']}")
         if wait:
             final = display.follow(client, accepted["submission_id"], task=task)
@@ -110,6 +111,20 @@ def status(
 
     with GoatClient(url) as client, display.refusals():
         display.outcome(client.status(submission_id, task=task))
+
+
+@app.command()
+def leaderboard(
+    task: Annotated[str, typer.Option(help="The task.")] = "task2",
+    limit: Annotated[int, typer.Option(help="How many entries.")] = 20,
+    url: Url = DEFAULT_URL,
+) -> None:
+    """Show the best completed submission of each participant."""
+    from goat.cli import display
+    from goat.client import GoatClient
+
+    with GoatClient(url) as client, display.refusals():
+        display.leaderboard(client.leaderboard(task=task, limit=limit))
 
 
 @app.command()

@@ -30,6 +30,7 @@ def as_utc(moment: datetime | None) -> datetime | None:
 class NewSubmission:
     id: str
     task: str
+    participant: str | None
     model_sha256: str
     model_size_bytes: int
     filename: str
@@ -46,6 +47,7 @@ class SubmissionStore:
         row = Submission(
             id=new.id,
             task=new.task,
+            participant=new.participant,
             status=QUEUED,
             model_sha256=new.model_sha256,
             model_size_bytes=new.model_size_bytes,
@@ -98,6 +100,26 @@ class SubmissionStore:
                 .values(**values)
             )
             return bool(outcome.rowcount)
+
+    def ranking(self, task: str, *, higher_is_better: bool, limit: int) -> list[Submission]:
+        """Completed submissions by score, best first; each named participant only with their best."""
+        order = Submission.score.desc() if higher_is_better else Submission.score.asc()
+        query = (
+            select(Submission)
+            .where(Submission.task == task, Submission.status == COMPLETED)
+            .order_by(order, Submission.finished_at)
+        )
+        ranked: list[Submission] = []
+        seen: set[str] = set()
+        with session_scope(self.url) as session:
+            for row in session.scalars(query.execution_options(yield_per=500)):
+                key = row.participant or row.id
+                if key not in seen:
+                    seen.add(key)
+                    ranked.append(row)
+                    if len(ranked) == limit:
+                        break
+        return ranked
 
     def uses_model(self, sha256: str) -> bool:
         with session_scope(self.url) as session:

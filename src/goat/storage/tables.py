@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -15,9 +15,12 @@ class Base(DeclarativeBase):
 
 class Submission(Base):
     __tablename__ = "submissions"
+    # The leaderboard reads completed submissions of one task by score.
+    __table_args__ = (Index("ix_submissions_ranking", "task", "status", "score"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    task: Mapped[str] = mapped_column(String(64), index=True)
+    task: Mapped[str] = mapped_column(String(64))
+    participant: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     model_sha256: Mapped[str] = mapped_column(String(64))
     model_size_bytes: Mapped[int] = mapped_column(Integer)

@@ -29,7 +29,14 @@ _UPLOAD_BODY = {
                 "schema": {
                     "type": "object",
                     "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": "The .onnx model."},
+                        "name": {
+                            "type": "string",
+                            "maxLength": 64,
+                            "description": "Optional: participant or team, shown on the leaderboard.",
+                        },
+                    },
                 }
             }
         },
@@ -65,17 +72,16 @@ async def submit(
     request: Request, services: Svc, task: Annotated[TaskDefinition, Depends(get_task)]
 ) -> SubmissionResponse:
     intake.refuse_early(services, content_length=request.headers.get("content-length"))
-    staged, filename = await intake.receive(
+    upload = await intake.receive(
         services, request.stream(), content_type=request.headers.get("content-type")
     )
-    model_info = await intake.check(services, staged, task)
-    row = intake.record_and_enqueue(
-        services, staged, task=task.name, filename=filename, model_info=model_info
-    )
+    model_info = await intake.check(services, upload.staged, task)
+    row = intake.record_and_enqueue(services, upload, task=task.name, model_info=model_info)
     return SubmissionResponse(
         submission_id=row.id,
         status="queued",
         task=row.task,
+        participant=row.participant,
         queue_position=_position(services, row.id),
         model_sha256=row.model_sha256,
         model_size_bytes=row.model_size_bytes,
@@ -102,6 +108,7 @@ def status(
     return StatusResponse(
         submission_id=row.id,
         task=row.task,
+        participant=row.participant,
         status=row.status,  # type: ignore[arg-type]
         queue_position=_position(services, row.id) if row.status == QUEUED else None,
         progress=_progress(services, row),

@@ -57,19 +57,15 @@ def aligned_depth(
         inverse_target = np.divide(1.0, target, out=_buffer(scratch, 0, target))
         scale, shift = fit_scale_shift(x, inverse_target, scratch=_buffer(scratch, 1, x))
         depth = _affine(x, scale, shift, out=out)
-        np.divide(1.0, np.maximum(depth, 1.0 / max_depth, out=depth), out=depth)  # disparity_to_depth
+        depth = disparity_to_depth(depth, max_depth, out=depth)
     else:
-        if output_kind == "depth":
-            x = prediction
-        else:
-            x = np.divide(1.0, np.maximum(prediction, 1.0 / max_depth, out=out), out=out)
+        x = prediction if output_kind == "depth" else disparity_to_depth(prediction, max_depth, out=out)
         if alignment == "scale_shift_depth":
             scale, shift = fit_scale_shift(x, target, scratch=_buffer(scratch, 0, x))
             depth = _affine(x, scale, shift, out=out)
         elif alignment == "median":
             reference = float(np.median(x))
-            scale = float(np.median(target)) / reference if reference > 0 else 1.0
-            depth = np.multiply(x, scale, out=out) if reference > 0 else x
+            depth = np.multiply(x, float(np.median(target)) / reference, out=out) if reference > 0 else x
         elif alignment == "none":
             depth = x
         else:
@@ -100,9 +96,17 @@ def fit_scale_shift(
     return scale, y_mean - scale * x_mean
 
 
-def disparity_to_depth(disparity: np.ndarray, max_depth: float) -> np.ndarray:
-    """1 / disparity, with disparity first clamped to >= 1 / max_depth (so depth <= max_depth, never inf)."""
-    return 1.0 / np.maximum(disparity, 1.0 / max_depth)
+def disparity_to_depth(
+    disparity: np.ndarray, max_depth: float, *, out: np.ndarray | None = None
+) -> np.ndarray:
+    """1 / disparity, with disparity first clamped to >= 1 / max_depth (so depth <= max_depth, never inf).
+
+    Into `out` if given (which may be `disparity` itself), else a new array.
+    """
+    # clip to [1 / max_depth, inf] is maximum(disparity, 1 / max_depth), and faster than np.maximum with a
+    # scalar in numpy 2.4.
+    clamped = np.clip(disparity, 1.0 / max_depth, np.inf, out=out)
+    return np.divide(1.0, clamped, out=clamped)
 
 
 def _affine(x: np.ndarray, scale: float, shift: float, *, out: np.ndarray) -> np.ndarray:

@@ -19,7 +19,8 @@ class Workspace:
     Scoring an image takes about ten arrays as long as its valid pixels. Allocating them afresh for each
     image costs more than the arithmetic: glibc hands large freed blocks back to the system, and every page
     of a new one is a page fault (about 2 us each on a VM, so ~1 ms per 448 x 448 float64 array). Five
-    arrays, grown to the largest image scored so far, serve them all.
+    arrays as long as the largest ground truth scored so far (or a resize's intermediate rows) serve them
+    all: the resized prediction, the valid pixels' values and the masks are all views of them.
     """
 
     COUNT = 5
@@ -51,17 +52,20 @@ def score_image(
     """
     rows, columns = crop_window(depth.shape, region.crop)
     window = depth[rows, columns]
-    predicted, target, metric_depth, spare, other = (workspace or Workspace()).arrays(window.size)
+    prediction = np.asarray(prediction)
+    # The resize's intermediate rows are (h, W), longer than the ground truth when h > H.
+    size = max(depth.size, prediction.shape[0] * depth.shape[1] if prediction.ndim == 2 else 0)
+    predicted, target, metric_depth, spare, other = (workspace or Workspace()).arrays(size)
     valid = np.greater(window, region.min_depth, out=_flags(spare, window.shape))
     valid &= np.less(window, region.max_depth, out=_flags(other, window.shape))
     count = window.size if valid.all() else int(np.count_nonzero(valid))
     if count == 0:
         raise ValueError("the ground truth has no valid pixel")
-    if prediction.shape != depth.shape:
-        prediction = resize_bilinear(prediction, depth.shape)
+    if prediction.shape != depth.shape:  # the resize is the identity otherwise
+        resized = metric_depth[: depth.size].reshape(depth.shape)
+        prediction = resize_bilinear(prediction, depth.shape, out=resized, scratch=(predicted, target))
     predicted_window = prediction[rows, columns]
     predicted, target, metric_depth = predicted[:count], target[:count], metric_depth[:count]
-    spare, other = spare[:count], other[:count]
     if count == window.size:
         np.copyto(predicted.reshape(window.shape), predicted_window)
         np.copyto(target.reshape(window.shape), window)
@@ -76,9 +80,9 @@ def score_image(
         region.min_depth,
         region.max_depth,
         out=metric_depth,
-        scratch=(spare, other),
+        scratch=(spare[:count], other[:count]),
     )
-    return depth_metrics(metric_depth, target, scratch=(predicted, spare, other))
+    return depth_metrics(metric_depth, target, scratch=(predicted, spare[:count], other[:count]))
 
 
 def _flags(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
