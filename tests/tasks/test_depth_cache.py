@@ -1,3 +1,6 @@
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -60,12 +63,22 @@ def test_an_entry_without_metadata_is_rebuilt(tmp_path: Path) -> None:
     assert np.all(cached_arrays(tmp_path, {"k": 1}, build)["values"] == 4.0) and build.runs == 1
 
 
-def test_when_another_process_stores_the_entry_first_its_copy_is_kept(tmp_path: Path) -> None:
-    def racing_build(allocate: Allocate) -> None:
-        cached_arrays(tmp_path, {"k": 1}, Counter(7.0))  # the other worker finishes while this one builds
-        allocate("values", (3, 4), np.float32)[...] = 8.0
-        allocate("names", (2,), "<U5")[:] = ["x", "y"]
+def _build_once_logged(cache: Path, log: Path) -> float:
+    """Runs in a separate process: builds (slowly, logging each build) unless the entry is there."""
 
-    arrays = cached_arrays(tmp_path, {"k": 1}, racing_build)
-    assert np.all(arrays["values"] == 7.0)
-    assert len(list(tmp_path.iterdir())) == 1  # the loser's staging directory is gone
+    def build(allocate: Allocate) -> None:
+        with log.open("a") as record:
+            record.write("built\n")
+        time.sleep(0.5)
+        allocate("values", (3, 4), np.float32)[...] = 7.0
+
+    return float(cached_arrays(cache, {"k": 1}, build)["values"].sum())
+
+
+def test_workers_starting_together_build_an_entry_once(tmp_path: Path) -> None:
+    log = tmp_path / "builds.log"
+    with ProcessPoolExecutor(max_workers=3, mp_context=multiprocessing.get_context("spawn")) as pool:
+        totals = list(pool.map(_build_once_logged, [tmp_path / "cache"] * 3, [log] * 3))
+    assert totals == [7.0 * 12] * 3
+    assert log.read_text() == "built\n"
+    assert not list((tmp_path / "cache").glob(".*.tmp"))

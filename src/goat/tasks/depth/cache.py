@@ -2,20 +2,23 @@
 
 An entry is a directory named by a hash of its key (every parameter that shapes the data, plus FORMAT). It is
 built under a temporary name, arrays written straight to .npy files, and renamed into place only when
-complete: concurrent workers never see half an entry, and whichever finishes second keeps the first one's.
+complete: concurrent workers never see half an entry. Builders take turns on a lock of the cache
+directory, so workers starting together build an entry once and the others load it.
 Arrays are opened with mmap_mode="r", so workers on one machine share the pages and start instantly.
 An entry that fails to load (truncated, missing, of the wrong shape) is removed and rebuilt.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -41,14 +44,39 @@ def cached_arrays(cache_dir: Path | None, key: Mapping[str, object], build: Buil
         return arrays
     canonical = json.dumps({"format": FORMAT, **key}, sort_keys=True, default=str)
     entry = Path(cache_dir) / hashlib.sha256(canonical.encode()).hexdigest()[:32]
-    if entry.exists():
-        try:
-            return _load(entry, canonical)
-        except (OSError, ValueError, KeyError, TypeError, EOFError) as error:
-            log.warning("cache entry %s is unusable (%s); rebuilding it", entry, error)
-            _remove(entry)
-    _store(entry, canonical, build)
+    arrays = _load_if_usable(entry, canonical)
+    if arrays is not None:
+        return arrays
+    with _builder_turn(entry):
+        arrays = _load_if_usable(entry, canonical)
+        if arrays is not None:
+            return arrays
+        _store(entry, canonical, build)
     return _load(entry, canonical)
+
+
+def _load_if_usable(entry: Path, canonical: str) -> dict[str, np.ndarray] | None:
+    if not entry.exists():
+        return None
+    try:
+        return _load(entry, canonical)
+    except (OSError, ValueError, KeyError, TypeError, EOFError) as error:
+        log.warning("cache entry %s is unusable (%s); rebuilding it", entry, error)
+        _remove(entry)
+        return None
+
+
+@contextmanager
+def _builder_turn(entry: Path) -> Iterator[None]:
+    """An exclusive lock on the cache directory itself (no lock file to leave behind), across processes;
+    the kernel drops it if its holder dies. Builds are rare, so one at a time per directory is enough."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    directory = os.open(entry.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(directory, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(directory)
 
 
 def _store(entry: Path, canonical: str, build: Build) -> None:
