@@ -98,3 +98,52 @@ def test_median_leaves_a_non_positive_median_unscaled(depth: np.ndarray) -> None
 def test_unknown_alignment_is_rejected(depth: np.ndarray) -> None:
     with pytest.raises(ValueError, match="alignment must be one of"):
         align(depth, depth, "depth", "affine")
+
+
+@pytest.mark.parametrize("offset", [0.0, 1.0, -250.0, 1e6])
+@pytest.mark.parametrize("spread", [0.5e-9, 0.9e-9, 1.1e-9, 2e-9, 1e-6])
+def test_the_degenerate_case_is_decided_by_its_definition(offset: float, spread: float) -> None:
+    # std(x) <= 1e-9 * max|x| is degenerate; the fit skips the max|x| pass only when far from that line.
+    x = offset + np.tile([-1.0, 1.0], 500) * spread * max(abs(offset), 1.0)
+    y = np.linspace(0.0, 1.0, x.size)
+    degenerate = np.sqrt(np.sum((x - x.mean()) ** 2) / x.size) <= 1e-9 * np.abs(x).max()
+    scale, _ = fit_scale_shift(x, y)
+    assert (scale == 0.0) == degenerate
+
+
+@pytest.mark.parametrize("alignment", ["scale_shift_disparity", "scale_shift_depth", "median", "none"])
+@pytest.mark.parametrize("kind", ["disparity", "depth"])
+def test_out_and_scratch_change_nothing_but_where_the_result_goes(
+    kind: str, alignment: str, depth: np.ndarray
+) -> None:
+    prediction = np.random.default_rng(4).normal(1.0, 0.5, depth.size)
+    before = prediction.copy(), depth.copy()
+    expected = align(prediction, depth, kind, alignment)
+    out, scratch = np.full(depth.size, np.nan), [np.full(depth.size, np.nan) for _ in range(2)]
+    result = aligned_depth(prediction, depth, kind, alignment, MIN_DEPTH, MAX_DEPTH, out=out, scratch=scratch)
+    assert result is out and np.array_equal(result, expected)
+    assert np.array_equal(prediction, before[0]) and np.array_equal(depth, before[1])
+
+
+def test_disparity_to_depth_can_work_in_place() -> None:
+    disparity = np.array([-1.0, 0.0, 0.05, 0.1, 2.0])
+    assert disparity_to_depth(disparity, 10.0, out=disparity) is disparity
+    assert np.array_equal(disparity, [10, 10, 10, 10, 0.5])
+
+
+@pytest.mark.parametrize(("near", "far"), [(1e-3, 10.0), (1e-3, 80.0), (0.5, 49.0)])  # 1 / (1 / 49) != 49
+def test_disparity_alignment_is_bit_for_bit_the_clamp_invert_clip_of_the_protocol(
+    near: float, far: float
+) -> None:
+    rng = np.random.default_rng(9)
+    # Disparities spread evenly over [1 / far, 1 / near], predicted with additive noise: the fit is about
+    # the identity, and the noise takes some aligned disparities beyond 1 / near, some below 1 / far.
+    truth = rng.uniform(1.0 / far, 1.0 / near, 4000)
+    target = 1.0 / truth
+    prediction = truth + rng.normal(0.0, 0.1 * (1.0 / near - 1.0 / far), truth.size)
+    scale, shift = fit_scale_shift(prediction, 1.0 / target)
+    disparity = scale * prediction + shift
+    assert disparity.max() > 1.0 / near and disparity.min() < 1.0 / far
+    expected = np.clip(1.0 / np.maximum(disparity, 1.0 / far), near, far)
+    aligned = aligned_depth(prediction, target, "disparity", "scale_shift_disparity", near, far)
+    assert np.array_equal(aligned, expected)

@@ -65,3 +65,43 @@ def test_silog_is_zero_not_nan_for_a_pure_scale_error() -> None:
     metrics = depth_metrics(g * 1.1, g)
     assert metrics["silog"] == 0.0
     assert all(math.isfinite(value) for value in metrics.values())
+
+
+def test_scratch_arrays_change_nothing_and_the_inputs_stay_intact() -> None:
+    rng = np.random.default_rng(5)
+    g = rng.uniform(0.5, 9.5, 2000)
+    p = g * np.exp(rng.normal(0.0, 0.2, g.size))
+    before = p.copy(), g.copy()
+    expected = depth_metrics(p, g)
+    scratch = [np.full(g.size, np.nan) for _ in range(3)]
+    assert depth_metrics(p, g, scratch=scratch) == expected
+    assert np.array_equal(p, before[0]) and np.array_equal(g, before[1])
+
+
+def test_metrics_match_their_textbook_formulas() -> None:
+    rng = np.random.default_rng(6)
+    g = rng.uniform(0.5, 9.5, 5000)
+    p = g * np.exp(rng.normal(0.05, 0.3, g.size))
+    e = np.log(p) - np.log(g)
+    ratio = np.maximum(g / p, p / g)
+    assert depth_metrics(p, g) == pytest.approx(
+        {
+            "abs_rel": np.mean(np.abs(g - p) / g),
+            "sq_rel": np.mean((g - p) ** 2 / g),
+            "rmse": np.sqrt(np.mean((g - p) ** 2)),
+            "rmse_log": np.sqrt(np.mean(e**2)),
+            "log10": np.mean(np.abs(np.log10(g) - np.log10(p))),
+            "silog": 100 * np.sqrt(np.mean(e**2) - np.mean(e) ** 2),
+            "delta1": np.mean(ratio < 1.25),
+            "delta2": np.mean(ratio < 1.25**2),
+            "delta3": np.mean(ratio < 1.25**3),
+        },
+        rel=1e-12,
+    )
+
+
+def test_a_tiny_but_real_log_spread_is_not_rounded_to_zero() -> None:
+    # std(e) = 1e-5 against mean(e) = 0.1: a variance of 1e-8 * mean(e^2), far above rounding noise.
+    g = np.linspace(0.7, 3.1, 1000)
+    p = g * np.exp(0.1 + 1e-5 * np.tile([-1.0, 1.0], 500))
+    assert depth_metrics(p, g)["silog"] == pytest.approx(100 * 1e-5, rel=1e-6)

@@ -42,3 +42,44 @@ def test_non_uniform_scales_per_axis() -> None:
 def test_rejects_anything_but_a_2d_image() -> None:
     with pytest.raises(ValueError, match="2-D"):
         resize_bilinear(np.zeros((2, 3, 3)), (4, 4))
+
+
+def four_neighbours(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """The protocol's formula as docs/evaluation.md writes it: blend the 4 neighbours of each output pixel."""
+
+    def taps(out_size: int, in_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        source = np.maximum((np.arange(out_size) + 0.5) * (in_size / out_size) - 0.5, 0.0)
+        first = np.minimum(np.floor(source).astype(np.intp), in_size - 1)
+        return first, np.minimum(first + 1, in_size - 1), source - first
+
+    image = np.asarray(image, dtype=np.float64)
+    top, bottom, down = taps(shape[0], image.shape[0])
+    left, right, across = taps(shape[1], image.shape[1])
+    upper = (1 - across) * image[top][:, left] + across * image[top][:, right]
+    lower = (1 - across) * image[bottom][:, left] + across * image[bottom][:, right]
+    return (1 - down)[:, None] * upper + down[:, None] * lower
+
+
+@pytest.mark.parametrize("source", [(32, 32), (7, 9), (1, 3), (48, 20)])
+@pytest.mark.parametrize("target", [(32, 32), (60, 80), (45, 50), (5, 40), (40, 5), (32, 50), (70, 32)])
+def test_the_separable_resize_is_bit_identical_to_the_four_neighbour_formula(
+    source: tuple[int, int], target: tuple[int, int]
+) -> None:
+    image = np.random.default_rng(1).normal(size=source).astype(np.float32)
+    assert np.array_equal(resize_bilinear(image, target), four_neighbours(image, target))
+
+
+@pytest.mark.parametrize("scratch_size", [0, 10, 10_000])
+def test_out_and_scratch_give_the_same_result(scratch_size: int) -> None:
+    image = np.random.default_rng(2).random((30, 40))
+    for target in [(30, 40), (30, 64), (45, 40), (20, 64), (50, 25)]:
+        scratch = [np.full(scratch_size, np.nan) for _ in range(2)] if scratch_size else []
+        out = np.full(target, np.nan)
+        assert resize_bilinear(image, target, out=out, scratch=scratch) is out
+        assert np.array_equal(out, resize_bilinear(image, target))
+
+
+def test_equal_sizes_copy_rather_than_alias() -> None:
+    image = np.zeros((3, 4))
+    resize_bilinear(image, (3, 4))[0, 0] = 1.0
+    assert image[0, 0] == 0.0

@@ -120,3 +120,60 @@ def test_result_needs_at_least_one_sample() -> None:
 def test_ground_truth_without_valid_pixels_is_an_error_not_nan() -> None:
     with pytest.raises(ValueError, match="no valid pixel"):
         score_image(np.ones((4, 4)), np.zeros((4, 4)), EvalRegion(), "disparity", "scale_shift_disparity")
+
+
+def reference_score_image(prediction: np.ndarray, depth: np.ndarray, region: EvalRegion) -> dict:
+    """resize, mask, align and measure, spelled out with the public building blocks."""
+    from goat.tasks.depth.alignment import aligned_depth
+
+    valid = region.mask(depth)
+    predicted = resize_bilinear(prediction, depth.shape)[valid]
+    target = depth[valid].astype(np.float64)
+    aligned = aligned_depth(
+        predicted, target, "disparity", "scale_shift_disparity", region.min_depth, region.max_depth
+    )
+    return depth_metrics(aligned, target)
+
+
+@pytest.mark.parametrize("crop", ["none", "eigen", "garg"])
+def test_images_of_growing_and_shrinking_sizes_share_one_workspace(crop: str) -> None:
+    # Sizes in an order that makes the workspace grow, shrink and grow again; predictions taller and
+    # shorter than their ground truth (the resize's intermediate rows outgrow the ground truth).
+    rng = np.random.default_rng(7)
+    shapes = [(20, 30), (48, 64), (12, 40), (75, 124), (48, 64)]
+    depths = [rng.uniform(0.0, 12.0, shape).astype(np.float32) for shape in shapes]
+    depths[1][:] = rng.uniform(1.0, 9.0, shapes[1])  # every pixel valid: the copy without a gather
+    predictions = rng.uniform(0.1, 2.0, (len(shapes), 90, 90)).astype(np.float32)
+    region = EvalRegion(crop=crop)
+    s = DepthScorer(
+        depths, region, output_kind="disparity", alignment="scale_shift_disparity", metrics=METRICS
+    )
+    for index, prediction in enumerate(predictions):
+        s.add(index, prediction[None])
+    expected = [reference_score_image(p, d, region) for p, d in zip(predictions, depths, strict=True)]
+    means = {name: np.mean([values[name] for values in expected]) for name in METRICS}
+    assert s.result() == pytest.approx(means, rel=1e-12)
+
+
+def test_predictions_at_the_ground_truth_size_score_as_before() -> None:
+    rng = np.random.default_rng(8)
+    depth = rng.uniform(0.5, 9.0, (30, 40)).astype(np.float32)
+    prediction = (2.0 / depth + rng.normal(0.0, 0.05, depth.shape)).astype(np.float32)
+    depth[3, 4] = 0.0  # no data: the gather
+    values = score_image(prediction, depth, EvalRegion(), "disparity", "scale_shift_disparity")
+    assert values == pytest.approx(reference_score_image(prediction, depth, EvalRegion()), rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_any_non_finite_value_is_rejected_whatever_the_float_type(bad: float, dtype: type) -> None:
+    predictions = np.ones((2, 8, 8), dtype=dtype)
+    predictions[1, 7, 7] = bad
+    with pytest.raises(ValueError, match="NaN or inf"):
+        scorer([ramp(8, 8), ramp(8, 8)]).add(0, predictions)
+
+
+def test_integer_predictions_are_scored() -> None:
+    s = scorer([ramp(8, 8)])
+    s.add(0, np.arange(64, dtype=np.int32).reshape(1, 8, 8))
+    assert all(math.isfinite(value) for value in s.result().values())

@@ -56,8 +56,15 @@ def aligned_depth(
             x = np.divide(1.0, np.clip(prediction, min_depth, max_depth, out=out), out=out)
         inverse_target = np.divide(1.0, target, out=_buffer(scratch, 0, target))
         scale, shift = fit_scale_shift(x, inverse_target, scratch=_buffer(scratch, 1, x))
-        depth = _affine(x, scale, shift, out=out)
-        depth = disparity_to_depth(depth, max_depth, out=depth)
+        disparity = _affine(x, scale, shift, out=out)
+        near, far = 1.0 / min_depth, 1.0 / max_depth
+        if 1.0 / near == min_depth and 1.0 / far == max_depth:
+            # The limits' reciprocals round-trip (they do for 1e-3 and 10, 80): clamping the disparity to
+            # [1 / max_depth, 1 / min_depth] and inverting it is then, bit for bit, the inverse of the
+            # clamped disparity clipped to [min_depth, max_depth], one pass over the pixels fewer.
+            np.clip(disparity, far, near, out=disparity)
+            return np.divide(1.0, disparity, out=disparity)
+        depth = disparity_to_depth(disparity, max_depth, out=disparity)
     else:
         x = prediction if output_kind == "depth" else disparity_to_depth(prediction, max_depth, out=out)
         if alignment == "scale_shift_depth":
@@ -83,7 +90,7 @@ def fit_scale_shift(
     single pixel and an all-zero prediction. `scratch`, an array like x, holds the centred x if given.
     """
     size = x.size
-    x_mean, y_mean = float(np.sum(x)) / size, float(np.sum(y)) / size
+    x_mean, y_mean = _total(x) / size, _total(y) / size
     dx = np.subtract(x, x_mean, out=scratch)
     spread = _dot(dx, dx)
     # max|x|^2 <= sum(x^2) = spread + size * x_mean^2, so a spread above that bound (with a factor 2 for
@@ -92,7 +99,7 @@ def fit_scale_shift(
     if spread <= bound and spread <= size * (DEGENERATE_SPREAD * _max_magnitude(x)) ** 2:
         return 0.0, y_mean
     # sum(dx * (y - y_mean)) without a centred copy of y: sum(dx) is zero up to rounding.
-    scale = (_dot(dx, y) - y_mean * float(np.sum(dx))) / spread
+    scale = (_dot(dx, y) - y_mean * _total(dx)) / spread
     return scale, y_mean - scale * x_mean
 
 
@@ -116,12 +123,17 @@ def _affine(x: np.ndarray, scale: float, shift: float, *, out: np.ndarray) -> np
 
 def _max_magnitude(x: np.ndarray) -> float:
     """max|x|, without an array of the magnitudes."""
-    return max(float(np.max(x)), -float(np.min(x)))
+    return max(float(np.maximum.reduce(x, axis=None)), -float(np.minimum.reduce(x, axis=None)))
 
 
 def _buffer(scratch: Sequence[np.ndarray], index: int, like: np.ndarray) -> np.ndarray:
     """scratch[index] when given (an array like `like`), else a new one."""
     return scratch[index] if index < len(scratch) else np.empty_like(like)
+
+
+def _total(a: np.ndarray) -> float:
+    """np.sum(a) (the same pairwise summation), without np.sum's Python-level overhead."""
+    return float(np.add.reduce(a, axis=None))
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:

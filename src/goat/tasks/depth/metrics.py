@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 
@@ -39,8 +40,9 @@ def depth_metrics(
     variance is 0), so a variance below SILOG_NOISE * mean(e^2) counts as 0 as well.
 
     One logarithm per pixel: the log error is ln(p / g) (= ln p - ln g), and log10's |log10 g - log10 p| is
-    |ln(p / g)| / ln 10; p / g is also one side of the delta ratio max(g / p, p / g). `scratch`, up to three
-    float64 arrays of the inputs' length that may be overwritten, saves allocating temporaries.
+    |ln(p / g)| / ln 10; p / g is also one side of the delta ratio max(g / p, p / g), computed (and compared
+    with 1.25^k) exactly as defined. `scratch`, up to three float64 arrays of the inputs' length that may be
+    overwritten, saves allocating temporaries.
     """
     p, g = np.ravel(np.asarray(predicted, dtype=np.float64)), np.ravel(np.asarray(target, dtype=np.float64))
     size = p.size
@@ -49,13 +51,13 @@ def depth_metrics(
     np.maximum(ratio, quotient, out=ratio)
     below = _buffer(scratch, 2, p).view(bool)[:size]
     deltas = [np.count_nonzero(np.less(ratio, t, out=below)) / size for t in _DELTA_THRESHOLDS]
-    log_difference = np.log(quotient, out=ratio)  # the ratio's buffer is free again
-    log_sum, log_squares = float(np.sum(log_difference)), _dot(log_difference, log_difference)
-    log_absolute = float(np.sum(np.abs(log_difference, out=log_difference)))
+    log_difference = _log(quotient, out=ratio)  # the ratio's buffer is free again
+    log_sum, log_squares = _total(log_difference), _dot(log_difference, log_difference)
+    log_absolute = _total(np.abs(log_difference, out=log_difference))
     difference = np.subtract(p, g, out=quotient)  # and so is the quotient's
     relative = np.divide(difference, g, out=_buffer(scratch, 2, p))
     squares, relative_squares = _dot(difference, difference), _dot(difference, relative)
-    relative_absolute = float(np.sum(np.abs(relative, out=relative)))
+    relative_absolute = _total(np.abs(relative, out=relative))
     variance = log_squares / size - (log_sum / size) ** 2
     if variance <= SILOG_NOISE * (log_squares / size):
         variance = 0.0
@@ -72,9 +74,39 @@ def depth_metrics(
     }
 
 
+def _log(x: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+    """ln x for positive x, as ln(x * 2^k) - ln(2^k) with 2^k putting every x * 2^k below 1/2.
+
+    glibc's log (numpy's float64 log without AVX-512) takes a separate branch for arguments within about 6%
+    of 1, and a good prediction's p / g fall on both sides of that edge at random: the mispredicted branches
+    make the logarithm half again as slow (1.7 ms instead of 1.1 ms per 448 x 448 image). Scaling by a power
+    of two is exact; the result is within a few units in the last place of ln(x * 2^k) (about 1e-15 for
+    ratios within 1e4 of 1), and x = 1 still gives exactly 0.
+    """
+    low, high = float(np.minimum.reduce(x, axis=None)), float(np.maximum.reduce(x, axis=None))
+    exponent = -math.frexp(high)[1] - 1
+    scale = math.ldexp(1.0, exponent)  # high * scale in [1/4, 1/2)
+    if low * scale < 2.0**-1000:  # would come near the subnormals, where scaling rounds: plain log
+        return np.log(x, out=out)
+    np.log(np.multiply(x, scale, out=out), out=out)
+    out -= _log_of_power_of_two(exponent)
+    return out
+
+
+@functools.cache
+def _log_of_power_of_two(exponent: int) -> float:
+    """ln(2^exponent), by the same numpy routine as the arrays' logarithms (so that ln(1) comes out 0)."""
+    return float(np.log(np.full(8, math.ldexp(1.0, exponent)))[0])
+
+
 def _buffer(scratch: Sequence[np.ndarray], index: int, like: np.ndarray) -> np.ndarray:
     """scratch[index] when given (an array like `like`), else a new one."""
     return scratch[index] if index < len(scratch) else np.empty_like(like)
+
+
+def _total(a: np.ndarray) -> float:
+    """np.sum(a) (the same pairwise summation), without np.sum's Python-level overhead."""
+    return float(np.add.reduce(a, axis=None))
 
 
 def _dot(a: np.ndarray, b: np.ndarray) -> float:

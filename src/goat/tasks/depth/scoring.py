@@ -56,18 +56,21 @@ def score_image(
     # The resize's intermediate rows are (h, W), longer than the ground truth when h > H.
     size = max(depth.size, prediction.shape[0] * depth.shape[1] if prediction.ndim == 2 else 0)
     predicted, target, metric_depth, spare, other = (workspace or Workspace()).arrays(size)
-    valid = np.greater(window, region.min_depth, out=_flags(spare, window.shape))
-    valid &= np.less(window, region.max_depth, out=_flags(other, window.shape))
-    count = window.size if valid.all() else int(np.count_nonzero(valid))
-    if count == 0:
-        raise ValueError("the ground truth has no valid pixel")
+    if window.size and region.min_depth < window.min() and window.max() < region.max_depth:
+        valid, count = None, window.size  # all valid (NaN would fail both tests): no mask needed
+    else:
+        valid = np.greater(window, region.min_depth, out=_flags(spare, window.shape))
+        valid &= np.less(window, region.max_depth, out=_flags(other, window.shape))
+        count = int(np.count_nonzero(valid))
+        if count == 0:
+            raise ValueError("the ground truth has no valid pixel")
     if prediction.shape != depth.shape:  # the resize is the identity otherwise
         resized = metric_depth[: depth.size].reshape(depth.shape)
         prediction = resize_bilinear(prediction, depth.shape, out=resized, scratch=(predicted, target))
     predicted_window = prediction[rows, columns]
     predicted, target, metric_depth = predicted[:count], target[:count], metric_depth[:count]
-    if count == window.size:
-        np.copyto(predicted.reshape(window.shape), predicted_window)
+    if valid is None or count == window.size:
+        np.copyto(predicted.reshape(window.shape), predicted_window, casting="unsafe")  # as astype
         np.copyto(target.reshape(window.shape), window)
     else:
         predicted[...] = predicted_window[valid]
