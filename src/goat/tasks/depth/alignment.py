@@ -11,6 +11,8 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from goat.tasks.depth.reductions import buffer, dot, total
+
 OutputKind = Literal["disparity", "depth"]
 Alignment = Literal["scale_shift_disparity", "scale_shift_depth", "median", "none"]
 OUTPUT_KINDS: tuple[str, ...] = get_args(OutputKind)
@@ -54,8 +56,8 @@ def aligned_depth(
             x = prediction
         else:
             x = np.divide(1.0, np.clip(prediction, min_depth, max_depth, out=out), out=out)
-        inverse_target = np.divide(1.0, target, out=_buffer(scratch, 0, target))
-        scale, shift = fit_scale_shift(x, inverse_target, scratch=_buffer(scratch, 1, x))
+        inverse_target = np.divide(1.0, target, out=buffer(scratch, 0, target))
+        scale, shift = fit_scale_shift(x, inverse_target, scratch=buffer(scratch, 1, x))
         disparity = _affine(x, scale, shift, out=out)
         near, far = 1.0 / min_depth, 1.0 / max_depth
         if 1.0 / near == min_depth and 1.0 / far == max_depth:
@@ -68,7 +70,7 @@ def aligned_depth(
     else:
         x = prediction if output_kind == "depth" else disparity_to_depth(prediction, max_depth, out=out)
         if alignment == "scale_shift_depth":
-            scale, shift = fit_scale_shift(x, target, scratch=_buffer(scratch, 0, x))
+            scale, shift = fit_scale_shift(x, target, scratch=buffer(scratch, 0, x))
             depth = _affine(x, scale, shift, out=out)
         elif alignment == "median":
             reference = float(np.median(x))
@@ -90,16 +92,16 @@ def fit_scale_shift(
     single pixel and an all-zero prediction. `scratch`, an array like x, holds the centred x if given.
     """
     size = x.size
-    x_mean, y_mean = _total(x) / size, _total(y) / size
+    x_mean, y_mean = total(x) / size, total(y) / size
     dx = np.subtract(x, x_mean, out=scratch)
-    spread = _dot(dx, dx)
+    spread = dot(dx, dx)
     # max|x|^2 <= sum(x^2) = spread + size * x_mean^2, so a spread above that bound (with a factor 2 for
     # rounding) is not degenerate, and the pass over x for its largest magnitude is only needed near it.
     bound = 2.0 * size * DEGENERATE_SPREAD**2 * (spread + size * x_mean * x_mean)
     if spread <= bound and spread <= size * (DEGENERATE_SPREAD * _max_magnitude(x)) ** 2:
         return 0.0, y_mean
     # sum(dx * (y - y_mean)) without a centred copy of y: sum(dx) is zero up to rounding.
-    scale = (_dot(dx, y) - y_mean * _total(dx)) / spread
+    scale = (dot(dx, y) - y_mean * total(dx)) / spread
     return scale, y_mean - scale * x_mean
 
 
@@ -124,18 +126,3 @@ def _affine(x: np.ndarray, scale: float, shift: float, *, out: np.ndarray) -> np
 def _max_magnitude(x: np.ndarray) -> float:
     """max|x|, without an array of the magnitudes."""
     return max(float(np.maximum.reduce(x, axis=None)), -float(np.minimum.reduce(x, axis=None)))
-
-
-def _buffer(scratch: Sequence[np.ndarray], index: int, like: np.ndarray) -> np.ndarray:
-    """scratch[index] when given (an array like `like`), else a new one."""
-    return scratch[index] if index < len(scratch) else np.empty_like(like)
-
-
-def _total(a: np.ndarray) -> float:
-    """np.sum(a) (the same pairwise summation), without np.sum's Python-level overhead."""
-    return float(np.add.reduce(a, axis=None))
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """sum(a * b) of two 1-D arrays in one pass, single-threaded (einsum, not a threaded BLAS)."""
-    return float(np.einsum("i,i->", a, b))

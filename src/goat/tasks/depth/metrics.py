@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from goat.tasks.depth.reductions import buffer, dot, total
+
 METRICS: tuple[str, ...] = (
     "abs_rel",
     "sq_rel",
@@ -46,18 +48,18 @@ def depth_metrics(
     """
     p, g = np.ravel(np.asarray(predicted, dtype=np.float64)), np.ravel(np.asarray(target, dtype=np.float64))
     size = p.size
-    quotient = np.divide(p, g, out=_buffer(scratch, 0, p))
-    ratio = np.divide(g, p, out=_buffer(scratch, 1, p))
+    quotient = np.divide(p, g, out=buffer(scratch, 0, p))
+    ratio = np.divide(g, p, out=buffer(scratch, 1, p))
     np.maximum(ratio, quotient, out=ratio)
-    below = _buffer(scratch, 2, p).view(bool)[:size]
+    below = buffer(scratch, 2, p).view(bool)[:size]
     deltas = [np.count_nonzero(np.less(ratio, t, out=below)) / size for t in _DELTA_THRESHOLDS]
     log_difference = _log(quotient, out=ratio)  # the ratio's buffer is free again
-    log_sum, log_squares = _total(log_difference), _dot(log_difference, log_difference)
-    log_absolute = _total(np.abs(log_difference, out=log_difference))
+    log_sum, log_squares = total(log_difference), dot(log_difference, log_difference)
+    log_absolute = total(np.abs(log_difference, out=log_difference))
     difference = np.subtract(p, g, out=quotient)  # and so is the quotient's
-    relative = np.divide(difference, g, out=_buffer(scratch, 2, p))
-    squares, relative_squares = _dot(difference, difference), _dot(difference, relative)
-    relative_absolute = _total(np.abs(relative, out=relative))
+    relative = np.divide(difference, g, out=buffer(scratch, 2, p))
+    squares, relative_squares = dot(difference, difference), dot(difference, relative)
+    relative_absolute = total(np.abs(relative, out=relative))
     variance = log_squares / size - (log_sum / size) ** 2
     if variance <= SILOG_NOISE * (log_squares / size):
         variance = 0.0
@@ -97,18 +99,3 @@ def _log(x: np.ndarray, *, out: np.ndarray) -> np.ndarray:
 def _log_of_power_of_two(exponent: int) -> float:
     """ln(2^exponent), by the same numpy routine as the arrays' logarithms (so that ln(1) comes out 0)."""
     return float(np.log(np.full(8, math.ldexp(1.0, exponent)))[0])
-
-
-def _buffer(scratch: Sequence[np.ndarray], index: int, like: np.ndarray) -> np.ndarray:
-    """scratch[index] when given (an array like `like`), else a new one."""
-    return scratch[index] if index < len(scratch) else np.empty_like(like)
-
-
-def _total(a: np.ndarray) -> float:
-    """np.sum(a) (the same pairwise summation), without np.sum's Python-level overhead."""
-    return float(np.add.reduce(a, axis=None))
-
-
-def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """sum(a * b) of two 1-D arrays in one pass, single-threaded (einsum, not a threaded BLAS)."""
-    return float(np.einsum("i,i->", a, b))
