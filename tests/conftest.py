@@ -13,11 +13,8 @@ from tests.support.system import GoatSystem
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
     """Valkey, the API and two workers, as separate processes; stopped when the module's tests end."""
-    running = GoatSystem(tmp_path_factory.mktemp("system"))
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with GoatSystem(tmp_path_factory.mktemp("system")) as running:
+        yield running
 
 
 @pytest.fixture

@@ -68,15 +68,12 @@ FUZZ = settings(
 @pytest.fixture(scope="module")
 def fuzzed_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
     """Valkey and the API, no workers: an upload that passes the checks stays queued, out of the way."""
-    running = GoatSystem(
+    with GoatSystem(
         tmp_path_factory.mktemp("fuzz"),
         workers=0,
         env={"MAX_FILE_SIZE": str(64 * 1024), "MAX_QUEUE_LENGTH": "100000"},
-    )
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    ) as running:
+        yield running
 
 
 def test_fuzzed_document_is_the_served_one(fuzzed_api: GoatSystem) -> None:

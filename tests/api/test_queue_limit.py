@@ -12,9 +12,7 @@ from tests.support.system import GoatSystem
 
 
 def test_full_queue_is_429_with_retry_after(tmp_path: Path) -> None:
-    system = GoatSystem(tmp_path / "system", workers=0, env={"MAX_QUEUE_LENGTH": "2"})
-    try:
-        system.start()
+    with GoatSystem(tmp_path / "system", workers=0, env={"MAX_QUEUE_LENGTH": "2"}) as system:
         model = depth_model(tmp_path / "m.onnx", image_size=32)
         for _ in range(2):
             system.client.submit(model)
@@ -23,5 +21,3 @@ def test_full_queue_is_429_with_retry_after(tmp_path: Path) -> None:
         assert refused.headers["Retry-After"].isdigit()
         assert "queue is full (2 submissions waiting" in refused.json()["detail"]
         assert len(SubmissionStore(system.settings.resolved_database_url).unfinished()) == 2
-    finally:
-        system.stop()

@@ -22,11 +22,10 @@ MAX_FILE_SIZE = 64 * 1024
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
     """The API and valkey, no workers: whatever is accepted stays queued where the test can see it."""
-    running = GoatSystem(tmp_path_factory.mktemp("api"), workers=0, env={"MAX_FILE_SIZE": str(MAX_FILE_SIZE)})
-    try:
-        yield running.start()
-    finally:
-        running.stop()
+    with GoatSystem(
+        tmp_path_factory.mktemp("api"), workers=0, env={"MAX_FILE_SIZE": str(MAX_FILE_SIZE)}
+    ) as running:
+        yield running
 
 
 def footprint(api: GoatSystem) -> tuple[set[str], set[str], int]:

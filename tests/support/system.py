@@ -54,6 +54,17 @@ class GoatSystem:
         """The settings every process of this system reads, for computing expectations in the test."""
         return Settings(**self.env)
 
+    def __enter__(self) -> GoatSystem:
+        """Started, or stopped again if any part fails to start."""
+        try:
+            return self.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
     def start(self) -> GoatSystem:
         self.redis.start()
         self.api.start()

@@ -24,7 +24,7 @@ SLOW_ITERATIONS = 150_000
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
-    system = GoatSystem(
+    with GoatSystem(
         tmp_path_factory.mktemp("faults"),
         workers=2,
         env={
@@ -34,11 +34,8 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
             "MAINTENANCE_INTERVAL": "2",
             "SHUTDOWN_GRACE": "1",
         },
-    )
-    try:
-        yield system.start()
-    finally:
-        system.stop()
+    ) as system:
+        yield system
 
 
 @pytest.fixture

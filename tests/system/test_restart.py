@@ -9,9 +9,7 @@ from tests.support.system import GoatSystem
 
 
 def test_result_and_queued_work_survive_full_restart(tmp_path: Path) -> None:
-    system = GoatSystem(tmp_path / "system", workers=1)
-    try:
-        system.start()
+    with GoatSystem(tmp_path / "system", workers=1) as system:
         model = depth_model(tmp_path / "m.onnx", image_size=32)
         done = system.client.wait(system.client.submit(model)["submission_id"], timeout=120)
         assert done["status"] == "completed", system.logs()
@@ -30,5 +28,3 @@ def test_result_and_queued_work_survive_full_restart(tmp_path: Path) -> None:
         assert after["finished_at"] == done["finished_at"]
         resumed = system.client.wait(waiting["submission_id"], timeout=120)
         assert resumed["status"] == "completed", system.logs()
-    finally:
-        system.stop()

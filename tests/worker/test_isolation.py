@@ -21,15 +21,12 @@ TIME_LIMIT = 4
 
 @pytest.fixture(scope="module")
 def one_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
-    system = GoatSystem(
+    with GoatSystem(
         tmp_path_factory.mktemp("isolation"),
         workers=1,
         env={"JOB_TIMEOUT": str(TIME_LIMIT), "EVAL_MEMORY_LIMIT": "1GiB"},
-    )
-    try:
-        yield system.start()
-    finally:
-        system.stop()
+    ) as system:
+        yield system
 
 
 def evaluate(system: GoatSystem, model: Path) -> dict:
