@@ -193,3 +193,16 @@ def test_every_accepted_submission_ends_with_a_reason(faulty: GoatSystem, tmp_pa
     assert [f["status"] for f in finals] == [
         "completed", "completed", "failed", "failed", "failed", "completed", "completed"
     ], faulty.logs()  # fmt: skip
+
+
+def test_queue_status_forgets_a_killed_worker_once_replaced(faulty: GoatSystem) -> None:
+    def pids() -> set[int]:
+        return {worker["pid"] for worker in faulty.client.queue_status()["workers"]}
+
+    killed = faulty.workers[0]
+    assert killed.process.pid in pids()
+    killed.kill()
+    replace_dead_workers(faulty)
+    replacement = faulty.workers[0].process.pid
+    wait_until(lambda: replacement in pids(), timeout=30, what="the replacement worker")
+    assert killed.process.pid not in pids()

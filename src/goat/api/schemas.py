@@ -72,6 +72,7 @@ class WorkerStatus(BaseModel):
     name: str
     worker_id: str
     host: str | None
+    pid: int | None
     state: str = Field(description="idle or busy (or started/suspended, RQ's other states).")
     current_submission: str | None
     device: str | None

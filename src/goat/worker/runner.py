@@ -7,8 +7,10 @@ import socket
 import time
 import uuid
 
+import psutil
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Worker
 
 from goat.core.config import Settings, cpu_count
 from goat.queue.connection import answers, connect
@@ -88,6 +90,7 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             info={"goat_worker_id": worker_id, "device": device.label, "provider": device.provider},
         )
         try:
+            forget_dead_workers(connection)
             worker.work(logging_level=settings.log_level.upper())
         except RedisError as error:  # RQ's teardown talks to Redis too
             log.warning("worker loop ended on a Redis error: %s", error)
@@ -95,6 +98,16 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             return
         time.sleep(1.0)
         _wait_for_redis(connection)
+
+
+def forget_dead_workers(connection: Redis) -> None:
+    """Unregister workers of this host whose process is gone (killed, crashed): the queue status shows
+    live workers only, instead of ghosts until their registration expires. Other hosts' entries expire."""
+    host = socket.gethostname()
+    for worker in Worker.all(queue=evaluation_queue(connection)):
+        if worker.hostname == host and worker.pid and not psutil.pid_exists(worker.pid):
+            worker.register_death()
+            log.info("forgot worker %s (pid %d is gone)", worker.name, worker.pid)
 
 
 def _wait_for_redis(connection: Redis) -> None:

@@ -55,6 +55,7 @@ def _worker(services: Services, worker: Worker) -> WorkerStatus:
         name=worker.name,
         worker_id=extra.get("goat_worker_id", worker.name),
         host=worker.hostname,
+        pid=worker.pid,
         state=worker.get_state(),
         current_submission=worker.get_current_job_id(),
         device=extra.get("device"),
