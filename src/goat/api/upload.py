@@ -7,10 +7,10 @@ written once, to the filesystem where the model will be stored.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from anyio import to_thread
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
@@ -123,19 +123,28 @@ async def receive_model(
     part = _FilePart()
     parser = MultipartParser(boundary_of(content_type), part.callbacks())
     staged = store.stage(max_bytes=max_bytes)
+    writing: asyncio.Future[None] | None = None
     try:
         async for chunk in body:
             _feed(parser, chunk)
             if part.pending_bytes >= _FLUSH_BYTES:
-                await to_thread.run_sync(staged.write, part.take())
+                # Hash and write this MiB in a thread while the next one arrives; one write at a time.
+                if writing is not None:
+                    await writing
+                writing = asyncio.ensure_future(asyncio.to_thread(staged.write, part.take()))
         _feed(parser, None)
-        await to_thread.run_sync(staged.write, part.take())
+        if writing is not None:
+            await writing
+            writing = None
+        await asyncio.to_thread(staged.write, part.take())
         if not part.found:
             raise BadUpload("the multipart field 'file' is missing; send the model as the field 'file'")
         if not part.finished:
             raise BadUpload("the upload ended before the multipart body was complete")
         staged.close()
     except BaseException:
+        if writing is not None:
+            await asyncio.gather(writing, return_exceptions=True)
         staged.discard()
         raise
     return ReceivedUpload(staged, part.filename, part.name.decode("utf-8", "replace"))

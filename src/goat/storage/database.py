@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from goat.storage.tables import Base
 
-_engines: dict[tuple[int, str], Engine] = {}
+_engines: dict[str, Engine] = {}
+
+
+def _forget_parent_connections() -> None:
+    """A forked work-horse keeps its worker's engines but must not use the worker's connections."""
+    for engine in _engines.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_parent_connections)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -24,9 +33,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def get_engine(url: str) -> Engine:
-    """One engine per process and URL; keyed by pid so a forked work-horse never reuses its parent's pool."""
-    key = (os.getpid(), url)
-    engine = _engines.get(key)
+    """One engine per URL, created (and the schema with it) once per process tree."""
+    engine = _engines.get(url)
     if engine is None:
         if url.startswith("sqlite:///"):
             os.makedirs(os.path.dirname(url.removeprefix("sqlite:///")) or ".", exist_ok=True)
@@ -35,7 +43,7 @@ def get_engine(url: str) -> Engine:
         else:
             engine = create_engine(url, pool_pre_ping=True)
         Base.metadata.create_all(engine)
-        _engines[key] = engine
+        _engines[url] = engine
     return engine
 
 

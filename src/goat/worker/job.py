@@ -63,10 +63,12 @@ def evaluate_submission(submission_id: str) -> str:
         store.mark_failed(submission_id, error=str(failure))
         log.info("submission %s failed: %s", submission_id, failure)
         return "failed"
+    else:
+        # Stored before the session is released (tens of ms for a large model): the participant waits less.
+        _finish(store, submission_id, result, worker_id=ctx.worker_id)
+        return "completed"
     finally:
         evaluation.cleanup()
-    _finish(store, submission_id, result, worker_id=ctx.worker_id)
-    return "completed"
 
 
 def _finish(store: SubmissionStore, submission_id: str, result: dict[str, Any], *, worker_id: str) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import time
 import uuid
 
+import numpy as np
 import psutil
 from redis import Redis
 from redis.exceptions import RedisError
@@ -15,6 +17,7 @@ from rq import Worker
 from goat.core.config import Settings, cpu_count
 from goat.queue.connection import answers, connect
 from goat.queue.jobs import evaluation_queue
+from goat.storage.submissions import SubmissionStore
 from goat.tasks import TASKS
 from goat.tasks.base import DatasetParams
 from goat.worker import context
@@ -73,6 +76,7 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
         )
     )
     log.info("worker %s on %s (%s), %d intra-op threads", worker_id, device.label, device.provider, threads)
+    prepare_for_forks(settings)
     connection = connect(settings.resolved_redis_url)
     while True:
         worker = EvaluationWorker(
@@ -98,6 +102,17 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             return
         time.sleep(1.0)
         _wait_for_redis(connection)
+
+
+def prepare_for_forks(settings: Settings) -> None:
+    """Work every evaluation would repeat, done once here: its modules and the database engine; then
+    gc.freeze(), so a forked evaluation's first collection does not walk (and copy the pages of) every
+    object inherited from the worker."""
+    import goat.worker.job  # noqa: F401  (RQ imports it in each work-horse otherwise)
+
+    SubmissionStore(settings.resolved_database_url).unfinished()
+    np.percentile(np.zeros(2), 50)  # its first call imports numpy.ma
+    gc.freeze()
 
 
 def forget_dead_workers(connection: Redis) -> None:
