@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUNTIME ?= $(shell nvidia-smi -L >/dev/null 2>&1 && echo gpu || echo cpu)
 STAMP := $(VENV)/.installed-$(RUNTIME)
 
-.PHONY: up test lint bench clean
+.PHONY: install up test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ up: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks test_api.py
 	$(BIN)/python -m pytest
+
+# Benchmarks: commands, not tests (docs/benchmarks.md). BENCH_FLAGS=--quick for a shorter run.
+bench: $(STAMP)
+	benchmarks/run.sh $(BENCH_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks test_api.py

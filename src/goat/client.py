@@ -66,10 +66,15 @@ class GoatClient:
         *,
         task: str = "task2",
         timeout: float = 3600.0,
-        poll: float = 0.25,
+        poll: float = 0.02,
+        max_poll: float = 1.0,
         on_status: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        """Polls until the submission is completed or failed; returns its final status."""
+        """Polls until the submission is completed or failed; returns its final status.
+
+        The interval starts short (a small model finishes in a fraction of a second) and backs off to
+        `max_poll`: each status read costs the API a few ms of CPU that a long evaluation would share.
+        """
         deadline = time.monotonic() + timeout
         while True:
             current = self.status(submission_id, task=task)
@@ -80,6 +85,7 @@ class GoatClient:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{submission_id} still {current['status']} after {timeout:.0f} s")
             time.sleep(poll)
+            poll = min(max_poll, poll * 1.5)
 
     @staticmethod
     def _json(response: httpx.Response) -> dict[str, Any]:

@@ -32,7 +32,8 @@ def up(
     settings = get_settings()
     logs.configure(settings.log_level, process="up")
     gpus = len(visible_gpus()) if settings.execution_provider != "cpu" and cuda_available() else 0
-    Supervisor(settings, workers=workers or default_worker_count(settings, gpus=gpus)).run()
+    count = workers if workers is not None else default_worker_count(settings, gpus=gpus)
+    Supervisor(settings, workers=count).run()
 
 
 @app.command()

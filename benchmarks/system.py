@@ -1,0 +1,206 @@
+"""A real goat for the benchmarks, started with the product's own command and stopped as an operator would.
+
+The benchmarks measure what a participant gets, so they run `goat up` (supervisor, API, workers, the
+embedded Redis) exactly as `make up` does, in a temporary DATA_DIR on free ports, wait for the API and the
+workers to answer, and stop it with SIGTERM at the end. Extra workers, where a benchmark needs them, are
+started with `goat worker`, the command a second machine would run.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import psutil
+
+from goat.core.config import Settings
+
+_PR_SET_PDEATHSIG = 1
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    """A benchmark that is killed must not leave a goat running on the shared machine."""
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SystemConfig:
+    data_dir: Path
+    image_size: int
+    num_samples: int
+    threads: int
+    workers: int
+    batch_size: int = 8
+    provider: str = "cpu"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+
+class GoatSystem:
+    """`goat up` in the foreground of a child process; use as a context manager."""
+
+    def __init__(self, config: SystemConfig) -> None:
+        self.config = config
+        self.api_port = free_port()
+        self.redis_port = free_port()
+        self.url = f"http://127.0.0.1:{self.api_port}"
+        self.log_path = config.data_dir / "goat-up.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.extra_workers: list[subprocess.Popen[bytes]] = []
+        self._log: IO[bytes] | None = None
+
+    def env(self) -> dict[str, str]:
+        """The caller's environment without any goat setting, then exactly the benchmark's settings."""
+        goat_names = {(f.alias or name).upper() for name, f in Settings.model_fields.items()}
+        env = {k: v for k, v in os.environ.items() if k.upper() not in goat_names}
+        env.update(
+            DATA_DIR=str(self.config.data_dir),
+            API_HOST="127.0.0.1",
+            API_PORT=str(self.api_port),
+            REDIS_PORT=str(self.redis_port),
+            IMAGE_SIZE=str(self.config.image_size),
+            NUM_SAMPLES=str(self.config.num_samples),
+            BATCH_SIZE=str(self.config.batch_size),
+            INTRA_OP_THREADS=str(self.config.threads),
+            EXECUTION_PROVIDER=self.config.provider,
+            # `goat up --workers 0` falls back to the automatic count; WORKER_COUNT=0 does not.
+            WORKER_COUNT=str(self.config.workers),
+        )
+        env.update(self.config.extra_env)
+        return env
+
+    def __enter__(self) -> GoatSystem:
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    def start(self, *, timeout: float = 300.0) -> None:
+        self.config.data_dir.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("ab")
+        command = [sys.executable, "-m", "goat", "up"]
+        if self.config.workers:
+            command += ["--workers", str(self.config.workers)]
+        # cwd is DATA_DIR so that no `.env` of the checkout changes the settings.
+        self.process = subprocess.Popen(
+            command,
+            cwd=self.config.data_dir,
+            env=self.env(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+        try:
+            self.wait_ready(workers=self.config.workers, timeout=timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def wait_ready(self, *, workers: int, timeout: float = 300.0) -> None:
+        """Until GET /health answers and GET /submit/queue/status lists `workers` idle workers."""
+        deadline = time.monotonic() + timeout
+        with httpx.Client(base_url=self.url, timeout=5.0) as http:
+            while True:
+                self._check_alive()
+                if self._ready(http, workers):
+                    return
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"goat not ready after {timeout:.0f} s; see {self.log_path}")
+                time.sleep(0.1)
+
+    def _ready(self, http: httpx.Client, workers: int) -> bool:
+        try:
+            if http.get("/health").status_code != 200:
+                return False
+            listed = http.get("/submit/queue/status").json()["workers"]
+        except (httpx.HTTPError, ValueError, KeyError):
+            return False
+        return sum(1 for worker in listed if worker["state"] == "idle") >= workers
+
+    def _check_alive(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            raise RuntimeError(f"`goat up` exited; its log:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def children(self) -> dict[str, psutil.Process]:
+        """The supervisor's children by role: api, redis, worker-1, ... (from their command lines)."""
+        assert self.process is not None
+        found: dict[str, psutil.Process] = {}
+        for child in psutil.Process(self.process.pid).children():
+            cmdline = child.cmdline()
+            if "api" in cmdline:
+                found["api"] = child
+            elif "worker" in cmdline:
+                found[f"worker-{int(cmdline[cmdline.index('--index') + 1]) + 1}"] = child
+            elif any("valkey" in part for part in cmdline):
+                found["redis"] = child
+        return found
+
+    def api_process(self) -> psutil.Process:
+        return self.children()["api"]
+
+    def pids(self) -> list[int]:
+        """The supervisor and every worker started apart: their trees are everything goat runs."""
+        assert self.process is not None
+        return [self.process.pid, *(worker.pid for worker in self.extra_workers)]
+
+    def start_workers(self, count: int) -> None:
+        """`goat worker --index i --of count`, as the supervisor or a second machine would run them."""
+        for index in range(count):
+            command = [sys.executable, "-m", "goat", "worker", "--index", str(index), "--of", str(count)]
+            self.extra_workers.append(
+                subprocess.Popen(
+                    command,
+                    cwd=self.config.data_dir,
+                    env=self.env(),
+                    stdout=self._log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=_die_with_parent,
+                )
+            )
+
+    def stop_workers(self) -> None:
+        _terminate(self.extra_workers)
+        self.extra_workers = []
+
+    def stop(self) -> None:
+        """SIGTERM, as an operator's Ctrl-C: the supervisor stops workers and API, then Redis."""
+        self.stop_workers()
+        if self.process is not None:
+            _terminate([self.process], timeout=90.0)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+
+def _terminate(processes: list[subprocess.Popen[Any]], *, timeout: float = 60.0) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
