@@ -8,7 +8,6 @@ started with `goat worker`, the command a second machine would run.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import socket
@@ -16,6 +15,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -23,19 +23,13 @@ import httpx
 import psutil
 
 from goat.core.config import Settings
-
-_PR_SET_PDEATHSIG = 1
+from goat.worker.confinement import die_with_parent
 
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-def _die_with_parent() -> None:
-    """A benchmark that is killed must not leave a goat running on the shared machine."""
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,14 +91,7 @@ class GoatSystem:
         if self.config.workers:
             command += ["--workers", str(self.config.workers)]
         # cwd is DATA_DIR so that no `.env` of the checkout changes the settings.
-        self.process = subprocess.Popen(
-            command,
-            cwd=self.config.data_dir,
-            env=self.env(),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
+        self.process = self._spawn(command)
         try:
             self.wait_ready(workers=self.config.workers, timeout=timeout)
         except BaseException:
@@ -168,16 +155,19 @@ class GoatSystem:
         """`goat worker --index i --of count`, as the supervisor or a second machine would run them."""
         for index in range(count):
             command = [sys.executable, "-m", "goat", "worker", "--index", str(index), "--of", str(count)]
-            self.extra_workers.append(
-                subprocess.Popen(
-                    command,
-                    cwd=self.config.data_dir,
-                    env=self.env(),
-                    stdout=self._log,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=_die_with_parent,
-                )
-            )
+            self.extra_workers.append(self._spawn(command))
+
+    def _spawn(self, command: list[str]) -> subprocess.Popen:
+        """In DATA_DIR (no `.env` of the checkout applies), logging to the run's log; a benchmark that is
+        killed must not leave a goat running on the shared machine, hence SIGTERM when it dies."""
+        return subprocess.Popen(
+            command,
+            cwd=self.config.data_dir,
+            env=self.env(),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=partial(die_with_parent, signal.SIGTERM),
+        )
 
     def stop_workers(self) -> None:
         _terminate(self.extra_workers)

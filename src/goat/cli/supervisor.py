@@ -6,17 +6,18 @@ dies is restarted, and Ctrl-C or SIGTERM stops them all: workers and API first, 
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import partial
 
 from goat.core.config import Settings
 from goat.queue.connection import answers, connect
 from goat.queue.server import server_command
+from goat.worker.confinement import die_with_parent
 
 log = logging.getLogger("goat.up")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -33,18 +34,14 @@ class Child:
     def start(self) -> None:
         # Its own process group, so the terminal's Ctrl-C reaches only the supervisor, which stops the
         # children in order (Redis last); and it dies with the supervisor even if that one is killed.
-        self.process = subprocess.Popen(self.command, process_group=0, preexec_fn=_die_with_parent)
+        self.process = subprocess.Popen(
+            self.command, process_group=0, preexec_fn=partial(die_with_parent, signal.SIGTERM)
+        )
         self.started_at = time.monotonic()
         log.info("%s started (pid %d)", self.name, self.process.pid)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
-
-
-def _die_with_parent() -> None:
-    """prctl(PR_SET_PDEATHSIG, SIGTERM): the kernel signals the child when the supervisor goes away."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(1, signal.SIGTERM)
 
 
 def goat_command(*args: str) -> list[str]:
@@ -74,6 +71,7 @@ class Supervisor:
             for i in range(workers)
         ]
         self._stopping = False
+        self._stop_requested_at = 0.0
 
     def run(self) -> None:
         signal.signal(signal.SIGTERM, self._request_stop)
@@ -94,6 +92,8 @@ class Supervisor:
         self._stop()
 
     def _request_stop(self, signum: int, _frame: object) -> None:
+        if self._stopping and time.monotonic() - self._stop_requested_at < 1.0:
+            return  # the same stop, delivered twice (a wrapper such as timeout(1) forwards it too)
         if self._stopping:
             log.warning("second stop request: killing everything now")
             for child in [*self.services, self.redis]:
@@ -102,6 +102,7 @@ class Supervisor:
             raise SystemExit(1)
         log.info("stopping (signal %d); again to kill at once", signum)
         self._stopping = True
+        self._stop_requested_at = time.monotonic()
 
     def _wait_for_redis(self) -> None:
         connection = connect(self.settings.resolved_redis_url)
