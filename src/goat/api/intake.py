@@ -15,7 +15,7 @@ from redis.exceptions import RedisError
 from goat.api.services import Services
 from goat.api.upload import BadUpload, ReceivedUpload, receive_model
 from goat.checks import ModelRejected
-from goat.queue.jobs import enqueue_evaluation
+from goat.queue.jobs import JobPolicy, enqueue_evaluation
 from goat.storage.model_files import StagedUpload, UploadTooLarge
 from goat.storage.submissions import NewSubmission
 from goat.storage.tables import Submission
@@ -117,15 +117,8 @@ def record_and_enqueue(
         model_info=model_info,
     )
     row = services.submissions.create(new)
-    settings = services.settings
     try:
-        enqueue_evaluation(
-            services.queue,
-            new.id,
-            timeout=settings.job_timeout,
-            max_attempts=settings.max_attempts,
-            result_expiry=settings.result_expiry,
-        )
+        enqueue_evaluation(services.queue, new.id, policy=JobPolicy.from_settings(services.settings))
     except RedisError:
         services.submissions.delete(new.id)
         if not services.submissions.uses_model(new.model_sha256):

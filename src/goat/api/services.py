@@ -11,7 +11,7 @@ from rq import Queue
 from goat.checks import ModelChecker
 from goat.core.config import Settings
 from goat.queue.connection import connect
-from goat.queue.jobs import evaluation_queue
+from goat.queue.jobs import JobPolicy, evaluation_queue
 from goat.queue.sweeper import Sweeper
 from goat.storage.model_files import ModelStore
 from goat.storage.submissions import SubmissionStore
@@ -37,9 +37,7 @@ class Services:
             queue,
             submissions,
             interval_s=settings.maintenance_interval,
-            timeout=settings.job_timeout,
-            max_attempts=settings.max_attempts,
-            result_expiry=settings.result_expiry,
+            policy=JobPolicy.from_settings(settings),
         )
         sweeper.start()
         return cls(

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from redis import Redis
 from rq import Queue, Retry
 from rq.job import Callback, Job
+
+from goat.core.config import Settings
 
 QUEUE_NAME = "evaluation_queue"
 EVALUATE = "goat.worker.job.evaluate_submission"
@@ -15,9 +19,24 @@ def evaluation_queue(connection: Redis) -> Queue:
     return Queue(QUEUE_NAME, connection=connection)
 
 
-def enqueue_evaluation(
-    queue: Queue, submission_id: str, *, timeout: int, max_attempts: int, result_expiry: int
-) -> Job:
+@dataclass(frozen=True, kw_only=True)
+class JobPolicy:
+    """How every evaluation job is queued, whoever queues it (the upload, or the sweeper again)."""
+
+    timeout: int
+    max_attempts: int
+    result_expiry: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> JobPolicy:
+        return cls(
+            timeout=settings.job_timeout,
+            max_attempts=settings.max_attempts,
+            result_expiry=settings.result_expiry,
+        )
+
+
+def enqueue_evaluation(queue: Queue, submission_id: str, *, policy: JobPolicy) -> Job:
     """Queue one evaluation.
 
     RQ's timeout is a backstop set above JOB_TIMEOUT: the worker enforces JOB_TIMEOUT itself, with SIGKILL.
@@ -28,10 +47,10 @@ def enqueue_evaluation(
         EVALUATE,
         submission_id,
         job_id=submission_id,
-        job_timeout=timeout + 30,
-        result_ttl=result_expiry,
-        failure_ttl=result_expiry,
-        retry=Retry(max=max_attempts - 1, enqueue_at_front=True) if max_attempts > 1 else None,
+        job_timeout=policy.timeout + 30,
+        result_ttl=policy.result_expiry,
+        failure_ttl=policy.result_expiry,
+        retry=Retry(max=policy.max_attempts - 1, enqueue_at_front=True) if policy.max_attempts > 1 else None,
         on_failure=Callback(ON_FAILURE),
         description=f"evaluate {submission_id}",
     )

@@ -20,7 +20,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
-from goat.queue.jobs import enqueue_evaluation
+from goat.queue.jobs import JobPolicy, enqueue_evaluation
 from goat.storage.submissions import SubmissionStore, as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -35,18 +35,12 @@ class Sweeper:
         store: SubmissionStore,
         *,
         interval_s: float,
-        timeout: int,
-        max_attempts: int,
-        result_expiry: int,
+        policy: JobPolicy,
     ) -> None:
         self.queue = queue
         self.store = store
         self.interval_s = interval_s
-        self.enqueue_options = {
-            "timeout": timeout,
-            "max_attempts": max_attempts,
-            "result_expiry": result_expiry,
-        }
+        self.policy = policy
         # A row younger than this may still be on its way into Redis.
         self.grace = timedelta(seconds=max(30.0, 3 * interval_s))
         self._stranded_before: set[str] = set()
@@ -112,7 +106,7 @@ class Sweeper:
         return {*waiting, *started}
 
     def _requeue_missing(self, submission_id: str) -> None:
-        enqueue_evaluation(self.queue, submission_id, **self.enqueue_options)
+        enqueue_evaluation(self.queue, submission_id, policy=self.policy)
         log.warning("submission %s had no job in Redis; queued again", submission_id)
 
     def _requeue_stranded(self, job: Job) -> None:

@@ -81,6 +81,7 @@ class Evaluation:
         self.batch_size = fixed_batch or options.batch_size
         self.pad_batches = fixed_batch is not None
         self.session: ort.InferenceSession | None = None
+        self.input_name = self.output_name = ""
         self.batches: list[_Batch] = []
         self.scorer: Scorer = task.scorer(test_set)
         self.timings = _Timings()
@@ -100,6 +101,8 @@ class Evaluation:
         except Exception as error:  # ORT raises its own exception types, all model-specific here
             raise self._failure("ONNX Runtime could not load the model", error) from error
         self.timings.load_s = time.perf_counter() - started
+        self.input_name = self.session.get_inputs()[0].name
+        self.output_name = self.session.get_outputs()[0].name
         started = time.perf_counter()
         self.batches = [self._place(start) for start in range(0, len(self.test_set), self.batch_size)]
         self.timings.transfer_s = time.perf_counter() - started
@@ -159,8 +162,8 @@ class Evaluation:
         assert self.session is not None
         device_type, device_id = ort_device(self.device)
         binding = self.session.io_binding()
-        binding.bind_ortvalue_input(self.session.get_inputs()[0].name, batch.value)
-        binding.bind_output(self.session.get_outputs()[0].name, device_type, device_id)
+        binding.bind_ortvalue_input(self.input_name, batch.value)
+        binding.bind_output(self.output_name, device_type, device_id)
         started = time.perf_counter()
         try:
             self.session.run_with_iobinding(binding)

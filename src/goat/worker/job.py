@@ -11,6 +11,7 @@ from rq import get_current_job
 from goat.queue.live import publish_progress
 from goat.storage.model_files import ModelStore
 from goat.storage.submissions import SubmissionStore, as_utc
+from goat.storage.tables import Submission
 from goat.worker import context
 from goat.worker.evaluation import Evaluation, EvaluationFailed, RunOptions
 from goat.worker.runtime import gpu_options
@@ -65,17 +66,17 @@ def evaluate_submission(submission_id: str) -> str:
         return "failed"
     else:
         # Stored before the session is released (tens of ms for a large model): the participant waits less.
-        _finish(store, submission_id, result, worker_id=ctx.worker_id)
+        _finish(store, row, result, worker_id=ctx.worker_id)
         return "completed"
     finally:
         evaluation.cleanup()
 
 
-def _finish(store: SubmissionStore, submission_id: str, result: dict[str, Any], *, worker_id: str) -> None:
-    row = store.get(submission_id)
-    assert row is not None and row.started_at is not None
+def _finish(store: SubmissionStore, row: Submission, result: dict[str, Any], *, worker_id: str) -> None:
+    """`row` was read right after `mark_running`, so its started_at is this attempt's."""
+    assert row.started_at is not None
     queue_wait = as_utc(row.started_at) - as_utc(row.created_at)
     result["performance"]["queue_wait_s"] = queue_wait.total_seconds()
     result["worker_id"] = worker_id
-    store.mark_completed(submission_id, result=result, score=result["score"])
-    log.info("submission %s completed: score %.4f", submission_id, result["score"])
+    store.mark_completed(row.id, result=result, score=result["score"])
+    log.info("submission %s completed: score %.4f", row.id, result["score"])

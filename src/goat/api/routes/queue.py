@@ -14,6 +14,7 @@ from goat.queue.jobs import QUEUE_NAME
 from goat.queue.live import read_progress
 
 router = APIRouter(prefix="/submit")
+_GOAT_FIELDS = ("goat_worker_id", "device", "provider")
 
 
 @router.get(
@@ -50,7 +51,9 @@ def _snapshot(services: Services) -> QueueStatus:
 
 
 def _worker(services: Services, worker: Worker) -> WorkerStatus:
-    extra = {k.decode(): v.decode() for k, v in services.redis.hgetall(worker.key).items()}
+    # Worker.all() read RQ's fields of this hash; goat's own (id, device, provider) are read here.
+    extra = dict(zip(_GOAT_FIELDS, services.redis.hmget(worker.key, _GOAT_FIELDS), strict=True))
+    extra = {name: value.decode() for name, value in extra.items() if value is not None}
     return WorkerStatus(
         name=worker.name,
         worker_id=extra.get("goat_worker_id", worker.name),
