@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 from anyio import to_thread
 from fastapi import HTTPException
 from redis.exceptions import RedisError
 
+from goat.api.metrics import INTAKE_SECONDS
 from goat.api.services import Services
 from goat.api.upload import BadUpload, ReceivedUpload, receive_model
 from goat.checks import ModelRejected
@@ -22,6 +25,7 @@ from goat.storage.tables import Submission
 from goat.tasks.base import TaskDefinition
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 NAME_MAX_CHARS = 64
 QUEUE_DOWN = "the queue (Redis) is not answering; nothing was stored, submit again in a moment"
@@ -60,6 +64,7 @@ async def receive(
     services: Services, body: AsyncIterator[bytes], *, content_type: str | None
 ) -> ReceivedUpload:
     limit = services.settings.max_file_size
+    started = time.perf_counter()
     try:
         upload = await receive_model(body, content_type=content_type, store=services.models, max_bytes=limit)
     except UploadTooLarge:
@@ -68,6 +73,7 @@ async def receive(
         ) from None
     except BadUpload as error:
         raise HTTPException(422, str(error)) from None
+    INTAKE_SECONDS.labels(stage="receive").observe(time.perf_counter() - started)
     if upload.staged.size == 0:
         upload.staged.discard()
         raise HTTPException(422, "the file is empty; upload an ONNX model")
@@ -85,20 +91,49 @@ def valid_name(name: str) -> bool:
 
 
 async def check(services: Services, staged: StagedUpload, task: TaskDefinition) -> dict:
-    """The door checks, in the checker's own process; a rejected upload is deleted here."""
+    """The door checks, in the checker's own process, while a thread makes the upload durable.
+
+    A rejection is answered at once; the rejected file is deleted when its fsync has ended.
+    """
+    syncing = asyncio.ensure_future(_timed("sync", staged.sync))
     try:
-        info = await to_thread.run_sync(
+        info = await _timed(
+            "checks",
             lambda: services.checker.check(
                 staged.path, channels=task.input_spec.channels, image_size=services.settings.image_size
-            )
+            ),
         )
+        await syncing
     except ModelRejected as rejection:
-        staged.discard()
+        _discard_after(syncing, staged)
         raise HTTPException(422, str(rejection)) from None
     except BaseException:
-        staged.discard()
+        _discard_after(syncing, staged)
         raise
     return dataclasses.asdict(info)
+
+
+async def _timed(stage: str, step: Callable[[], _T]) -> _T:
+    """Run a blocking step of the intake in a thread and record how long it took."""
+    started = time.perf_counter()
+    try:
+        return await to_thread.run_sync(step)
+    finally:
+        INTAKE_SECONDS.labels(stage=stage).observe(time.perf_counter() - started)
+
+
+_DELETIONS: set[asyncio.Task[None]] = set()
+"""Deletions of refused uploads still waiting for their fsync; referenced so they are not collected."""
+
+
+def _discard_after(syncing: asyncio.Future[None], staged: StagedUpload) -> None:
+    async def discard() -> None:
+        await asyncio.gather(syncing, return_exceptions=True)
+        await to_thread.run_sync(staged.discard)
+
+    deletion = asyncio.ensure_future(discard())
+    _DELETIONS.add(deletion)
+    deletion.add_done_callback(_DELETIONS.discard)
 
 
 def record_and_enqueue(

@@ -19,6 +19,12 @@ UPLOAD_SECONDS = Histogram(
     "From the first byte of an upload to its queued answer",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
 )
+INTAKE_SECONDS = Histogram(
+    "goat_intake_seconds",
+    "Each step of taking an upload in: receive (first body byte to written), sync (fsync), checks",
+    ["stage"],
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
 
 
 class QueueCollector(Collector):

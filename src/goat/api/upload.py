@@ -2,13 +2,16 @@
 
 Starlette's form parser would spool the whole upload to a temporary file before the route sees it, and
 only then could MAX_FILE_SIZE be checked; here the limit holds while the bytes arrive, and each byte is
-written once, to the filesystem where the model will be stored.
+written once, to the filesystem where the model will be stored. The event loop only parses: each MiB is
+hashed in one thread and written in another while the next ones arrive.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import AsyncIterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from python_multipart.exceptions import MultipartParseError
@@ -20,6 +23,8 @@ FIELD = "file"
 NAME_FIELD = "name"
 NAME_MAX_BYTES = 256
 _FLUSH_BYTES = 1024 * 1024
+_PIECES_IN_FLIGHT = 16
+"""MiB received but not yet hashed and written: bounds the API's memory per upload, absorbs disk stalls."""
 
 
 class BadUpload(Exception):
@@ -116,6 +121,45 @@ def boundary_of(content_type: str | None) -> bytes:
     return boundary
 
 
+class _Storing:
+    """Hashes and writes the pieces of one upload in order, each step in a thread of its own.
+
+    The event loop waits on a piece only when too many are in flight, so a finished piece costs it
+    nothing (no wake-up per piece).
+    """
+
+    def __init__(self, staged: StagedUpload) -> None:
+        self._staged = staged
+        self._hashing = ThreadPoolExecutor(1, thread_name_prefix="upload-hash")
+        self._writing = ThreadPoolExecutor(1, thread_name_prefix="upload-write")
+        self._pending: deque[Future[None]] = deque()
+
+    async def put(self, data: bytes) -> None:
+        """Queue a piece; wait only while too many are in flight."""
+        if not data:
+            return
+        self._staged.reserve(len(data))
+        self._pending.append(self._hashing.submit(self._staged.digest, data))
+        self._pending.append(self._writing.submit(self._staged.append, data))
+        while len(self._pending) > 2 * _PIECES_IN_FLIGHT:
+            await asyncio.wrap_future(self._pending.popleft())
+
+    async def finish(self) -> None:
+        """Wait for every piece; the first failure (a full disk, say) is raised."""
+        while self._pending:
+            await asyncio.wrap_future(self._pending.popleft())
+
+    async def abandon(self) -> None:
+        """Let the pieces in flight end, whatever their outcome, so the file can be deleted."""
+        pending = [asyncio.wrap_future(piece) for piece in self._pending]
+        self._pending.clear()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    def close(self) -> None:
+        self._hashing.shutdown(wait=False)
+        self._writing.shutdown(wait=False)
+
+
 async def receive_model(
     body: AsyncIterator[bytes], *, content_type: str | None, store: ModelStore, max_bytes: int
 ) -> ReceivedUpload:
@@ -123,30 +167,26 @@ async def receive_model(
     part = _FilePart()
     parser = MultipartParser(boundary_of(content_type), part.callbacks())
     staged = store.stage(max_bytes=max_bytes)
-    writing: asyncio.Future[None] | None = None
+    storing = _Storing(staged)
     try:
         async for chunk in body:
             _feed(parser, chunk)
             if part.pending_bytes >= _FLUSH_BYTES:
-                # Hash and write this MiB in a thread while the next one arrives; one write at a time.
-                if writing is not None:
-                    await writing
-                writing = asyncio.ensure_future(asyncio.to_thread(staged.write, part.take()))
+                await storing.put(part.take())
         _feed(parser, None)
-        if writing is not None:
-            await writing
-            writing = None
-        await asyncio.to_thread(staged.write, part.take())
+        await storing.put(part.take())
+        await storing.finish()
         if not part.found:
             raise BadUpload("the multipart field 'file' is missing; send the model as the field 'file'")
         if not part.finished:
             raise BadUpload("the upload ended before the multipart body was complete")
         staged.close()
     except BaseException:
-        if writing is not None:
-            await asyncio.gather(writing, return_exceptions=True)
+        await storing.abandon()
         staged.discard()
         raise
+    finally:
+        storing.close()
     return ReceivedUpload(staged, part.filename, part.name.decode("utf-8", "replace"))
 
 

@@ -42,9 +42,11 @@ def api() -> None:
     import uvicorn
 
     from goat.api.main import create_app
+    from goat.core.allocator import retain_freed_buffers
 
     settings = get_settings()
     logs.configure(settings.log_level, process="api")
+    retain_freed_buffers()
     uvicorn.run(
         create_app(settings),
         host=settings.api_host,

@@ -12,11 +12,15 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class UploadTooLarge(Exception):
-    """The upload passed MAX_FILE_SIZE; what was written so far is already deleted."""
+    """The upload passed MAX_FILE_SIZE; the receiver discards what was written so far."""
 
 
 class StagedUpload:
-    """An upload being written under a random name; it becomes a stored model only when `commit`ted."""
+    """An upload being written under a random name; it becomes a stored model only when `commit`ted.
+
+    Counting, hashing and writing are separate steps so that the receiver can hash one piece in one
+    thread while it writes another in a second: each step is called in the order the bytes arrived.
+    """
 
     def __init__(self, path: Path, *, max_bytes: int) -> None:
         self.path = path
@@ -24,17 +28,29 @@ class StagedUpload:
         self.size = 0
         self._hash = hashlib.sha256()
         self._file = open(path, "wb")  # noqa: SIM115 - closed by close()/discard()
+        self._synced = False
 
-    def write(self, data: bytes) -> None:
-        self.size += len(data)
+    def reserve(self, size: int) -> None:
+        """Count `size` more bytes before they are written; past MAX_FILE_SIZE the upload is refused."""
+        self.size += size
         if self.size > self.max_bytes:
-            self.discard()
             raise UploadTooLarge
+
+    def digest(self, data: bytes) -> None:
         self._hash.update(data)
+
+    def append(self, data: bytes) -> None:
         self._file.write(data)
 
     def close(self) -> None:
         self._file.close()
+
+    def sync(self) -> None:
+        """Wait until the bytes are on the disk: a submission row must never outlive its model."""
+        if not self._synced:
+            self._file.close()
+            _fsync_path(self.path)
+            self._synced = True
 
     def discard(self) -> None:
         self._file.close()
@@ -57,13 +73,25 @@ class ModelStore:
         return StagedUpload(self.incoming / f"{uuid.uuid4().hex}.part", max_bytes=max_bytes)
 
     def commit(self, staged: StagedUpload) -> Path:
-        """Atomic rename into place: a reader sees the whole model or none (same bytes, same name)."""
+        """Atomic, durable rename into place: a reader sees the whole model or none (same bytes, same name),
+        and after a crash of the machine the model is there if its submission is."""
+        staged.sync()
         staged.close()
         target = self.path_for(staged.sha256)
         os.replace(staged.path, target)
+        _fsync_path(self.root)
         return target
 
     def path_for(self, sha256: str) -> Path:
         if not _SHA256.match(sha256):
             raise ValueError(f"not a sha256 digest: {sha256!r}")
         return self.root / f"{sha256}.onnx"
+
+
+def _fsync_path(path: Path) -> None:
+    """fsync a file or a directory (a directory's fsync makes a rename in it durable)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
