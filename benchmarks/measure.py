@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 
+import httpx
 import psutil
+from prometheus_client.parser import text_string_to_metric_families
 
 
 @dataclass(frozen=True)
@@ -180,3 +182,14 @@ def median(values: list[float]) -> float:
 
 def verdict(met: bool) -> str:
     return "met" if met else "MISSED"
+
+
+def intake_sums(http: httpx.Client) -> dict[str, float]:
+    """The API's total seconds so far per intake stage (goat_intake_seconds_sum): receive, sync, checks."""
+    return {
+        sample.labels["stage"]: sample.value
+        for family in text_string_to_metric_families(http.get("/metrics/").text)
+        if family.name == "goat_intake_seconds"
+        for sample in family.samples
+        if sample.name == "goat_intake_seconds_sum"
+    }

@@ -31,11 +31,20 @@ from rq.job import Job
 
 import models
 from floor import FloorResult
-from goat.checks.inspection import inspect_model
 from goat.client import GoatClient
 from goat.tasks import get_task
 from goat.tasks.base import DatasetParams
-from measure import CpuUse, cpu_between, cpu_sample, epoch, machine_line, tree_cpu_s, verdict, wait_for_quiet
+from measure import (
+    CpuUse,
+    cpu_between,
+    cpu_sample,
+    epoch,
+    intake_sums,
+    machine_line,
+    tree_cpu_s,
+    verdict,
+    wait_for_quiet,
+)
 from system import GoatSystem, SystemConfig
 
 HERE = Path(__file__).resolve().parent
@@ -53,6 +62,8 @@ class GoatRun:
     seen_completed: float
     status: dict[str, Any]
     rq: dict[str, float]
+    intake: dict[str, float]
+    """The API's own time per intake stage (goat_intake_seconds): receive, sync, checks."""
     cpu: CpuUse
     goat_cpu_s: float
 
@@ -146,9 +157,11 @@ def rq_times(system: GoatSystem, submission_id: str) -> dict[str, float]:
 def submit_timed(system: GoatSystem, client: GoatClient, model: Path) -> GoatRun:
     before = cpu_sample([os.getpid()])
     goat_before = tree_cpu_s(system.pids())
+    sums = intake_sums(client.http)
     upload_started = time.time()
     accepted = client.submit(model)
     post_returned = time.time()
+    intake = {stage: total - sums.get(stage, 0.0) for stage, total in intake_sums(client.http).items()}
     status = wait_completed(client, accepted["submission_id"])
     seen_completed = time.time()
     cpu = cpu_between(before, cpu_sample([os.getpid()]))
@@ -160,25 +173,19 @@ def submit_timed(system: GoatSystem, client: GoatClient, model: Path) -> GoatRun
         seen_completed=seen_completed,
         status=status,
         rq=rq_times(system, accepted["submission_id"]),
+        intake=intake,
         cpu=cpu,
         goat_cpu_s=tree_cpu_s(system.pids()) - goat_before,
     )
 
 
-def door_checks_s(model: Path, image_size: int) -> float:
-    """The door checks alone, in this process (the API runs the same function in its checker process)."""
-    inspect_model(model, channels=3, image_size=image_size)  # first call: imports, caches
-    started = time.perf_counter()
-    inspect_model(model, channels=3, image_size=image_size)
-    return time.perf_counter() - started
-
-
-def breakdown(run: GoatRun, checks_s: float) -> list[tuple[str, float, str]]:
+def breakdown(run: GoatRun) -> list[tuple[str, float, str]]:
     """A timeline from the first byte of the upload; each row is one interval, so the rows add up to e2e."""
     perf = run.performance
     created, started, finished = run.at("created_at"), run.at("started_at"), run.at("finished_at")
     enqueued, rq_started = run.rq.get("enqueued", created), run.rq.get("started", started)
     transfer = perf.get("transfer_time_s", 0.0)
+    receive, checked = run.intake["receive"], max(run.intake["checks"], run.intake["sync"])
     rest = (
         finished
         - started
@@ -188,8 +195,9 @@ def breakdown(run: GoatRun, checks_s: float) -> list[tuple[str, float, str]]:
         - perf["scoring_time_s"]
     )
     return [
-        ("upload", created - run.upload_started - checks_s, "stream, hash, write (upload+checks - checks)"),
-        ("door checks", checks_s, "inspect_model on the same file, timed apart in this process"),
+        ("upload", receive, "the API's receive stage: first body byte to the file written"),
+        ("door checks | fsync", checked, "the API's checks and sync stages, side by side: the longer"),
+        ("request + rename", created - run.upload_started - receive - checked, "to created_at: the rest"),
         ("record + enqueue", enqueued - created, "SQL row, then RQ job (created_at -> RQ enqueued_at)"),
         ("dispatch + process start", rq_started - enqueued, "worker wakes, forks the evaluation process"),
         ("job start", started - rq_started, "in the process: import job, DB engine, mark running"),
@@ -212,9 +220,7 @@ def print_round(index: int, floor: FloorResult, floor_cpu: CpuUse, run: GoatRun)
     print(f"    goat:  {run.cpu.describe()}; goat's processes {run.goat_cpu_s:.1f} core-s")
 
 
-def report(
-    label: str, floors: list[FloorResult], runs: list[GoatRun], checks_s: float, *, tiny: bool
-) -> None:
+def report(label: str, floors: list[FloorResult], runs: list[GoatRun], *, tiny: bool) -> None:
     n = len(runs)
     floor_with = sum(f.with_session_s for f in floors) / n
     floor_without = sum(f.inference_s for f in floors) / n
@@ -246,12 +252,12 @@ def report(
         f"images/s: floor {samples / floor_without:.2f} (inference), {samples / floor_with:.2f} (with "
         f"session); goat {goat_ips:.2f} (inference), {samples / e2e:.2f} (end to end)"
     )
-    print_breakdown(runs, checks_s)
+    print_breakdown(runs)
 
 
-def print_breakdown(runs: list[GoatRun], checks_s: float) -> None:
+def print_breakdown(runs: list[GoatRun]) -> None:
     """One column per round, then the mean; the rows of a column add up to that round's e2e."""
-    tables = [breakdown(run, checks_s) for run in runs]
+    tables = [breakdown(run) for run in runs]
     rounds = "".join(f"{f'round {i + 1}':>10s}" for i in range(len(runs)))
     print(f"\ngoat's breakdown, seconds  {rounds}{'mean':>10s}  what")
     for row, (name, _, meaning) in enumerate(tables[0]):
@@ -314,7 +320,6 @@ def main() -> None:
                 image_size=args.image_size, num_samples=args.num_samples, seed=0, cache_dir=cache_dir
             )
         )
-        checks_s = door_checks_s(model, args.image_size)
         config = SystemConfig(
             data_dir=data_dir,
             image_size=args.image_size,
@@ -336,7 +341,7 @@ def main() -> None:
             client.wait(client.submit(tiny)["submission_id"], poll=0.05)
             print(f"warm-up: one tiny submission, completed in {time.perf_counter() - warm:.2f} s (untimed)")
             floors, runs = measure_rounds(system, client, model, args)
-        report(label, floors, runs, checks_s, tiny=args.model == "tiny")
+        report(label, floors, runs, tiny=args.model == "tiny")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 import models
 from goat.checks import ModelRejected
@@ -40,6 +39,7 @@ from measure import (
     cpu_between,
     cpu_sample,
     epoch,
+    intake_sums,
     machine_line,
     median,
     verdict,
@@ -247,22 +247,11 @@ class Upload:
         return self.stages.get("receive", 0.0) + self.stages.get("sync", 0.0)
 
 
-def intake_sums(client: GoatClient) -> dict[str, float]:
-    text = client.http.get("/metrics/").text
-    return {
-        sample.labels["stage"]: sample.value
-        for family in text_string_to_metric_families(text)
-        if family.name == "goat_intake_seconds"
-        for sample in family.samples
-        if sample.name == "goat_intake_seconds_sum"
-    }
-
-
 def upload_once(system: GoatSystem, client: GoatClient, path: Path) -> Upload:
     """POST the file while sampling the API's RSS; the API's stage times are read once it has settled."""
     api = system.api_process()
     before = api.memory_info().rss
-    sums = intake_sums(client)
+    sums = intake_sums(client.http)
     with RssSampler(api.pid) as sampler:
         started = time.perf_counter()
         try:
@@ -272,7 +261,7 @@ def upload_once(system: GoatSystem, client: GoatClient, path: Path) -> Upload:
             outcome = f"refused ({error.status_code})"
         elapsed = time.perf_counter() - started
         time.sleep(1.0)  # a refused upload's fsync ends after the answer; its stage time with it
-    after = intake_sums(client)
+    after = intake_sums(client.http)
     stages = {stage: total - sums.get(stage, 0.0) for stage, total in after.items()}
     return Upload(elapsed, outcome, stages, before, sampler.peak)
 
