@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,16 @@ def test_a_synced_upload_commits_without_syncing_again(tmp_path: Path) -> None:
 def test_path_for_accepts_only_a_digest(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a sha256 digest"):
         ModelStore(tmp_path).path_for("../../etc/passwd")
+
+
+def test_abandoned_staging_files_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path)
+    abandoned = store.stage(max_bytes=16)
+    abandoned.close()
+    two_hours_ago = time.time() - 7200
+    os.utime(abandoned.path, (two_hours_ago, two_hours_ago))
+    live = store.stage(max_bytes=16)
+    assert store.remove_abandoned(older_than_s=3600) == 1
+    assert not abandoned.path.exists()
+    assert live.path.exists()
+    live.discard()

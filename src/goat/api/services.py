@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from functools import partial
 
 from fastapi import Request
 from redis import Redis
 from rq import Queue
 
+from goat.api.changes import ChangeListener
 from goat.checks import ModelChecker
 from goat.core.config import Settings
 from goat.queue.connection import connect
 from goat.queue.jobs import JobPolicy, evaluation_queue
+from goat.queue.live import announce
 from goat.queue.sweeper import Sweeper
 from goat.storage.model_files import ModelStore
 from goat.storage.submissions import SubmissionStore
+
+log = logging.getLogger(__name__)
+
+ABANDONED_UPLOAD_S = 3600.0
+"""A staging file untouched this long belongs to no upload in progress."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,11 +35,12 @@ class Services:
     models: ModelStore
     checker: ModelChecker
     sweeper: Sweeper
+    changes: ChangeListener
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
         redis = connect(settings.resolved_redis_url)
-        submissions = SubmissionStore(settings.resolved_database_url)
+        submissions = SubmissionStore(settings.resolved_database_url, on_change=partial(announce, redis))
         submissions.unfinished()  # creates the schema and fails fast on a bad DATABASE_URL
         queue = evaluation_queue(redis)
         sweeper = Sweeper(
@@ -40,16 +50,20 @@ class Services:
             policy=JobPolicy.from_settings(settings),
         )
         sweeper.start()
+        models = ModelStore(settings.upload_dir)
+        if removed := models.remove_abandoned(older_than_s=ABANDONED_UPLOAD_S):
+            log.info("removed %d partial uploads left by an earlier API process", removed)
         return cls(
             settings=settings,
             redis=redis,
             queue=queue,
             sweeper=sweeper,
             submissions=submissions,
-            models=ModelStore(settings.upload_dir),
+            models=models,
             checker=ModelChecker(
                 timeout=settings.check_timeout, memory_limit_bytes=settings.check_memory_limit
             ),
+            changes=ChangeListener(settings.resolved_redis_url),
         )
 
     def close(self) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
+import time
 import uuid
 from pathlib import Path
 
@@ -71,6 +73,18 @@ class ModelStore:
 
     def stage(self, *, max_bytes: int) -> StagedUpload:
         return StagedUpload(self.incoming / f"{uuid.uuid4().hex}.part", max_bytes=max_bytes)
+
+    def remove_abandoned(self, *, older_than_s: float) -> int:
+        """Delete staging files nothing has written to for `older_than_s`: what an API killed mid-upload
+        left. An upload in progress, in this API or another sharing UPLOAD_DIR, keeps its file fresh."""
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for path in self.incoming.glob("*.part"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+        return removed
 
     def commit(self, staged: StagedUpload) -> Path:
         """Atomic, durable rename into place: a reader sees the whole model or none (same bytes, same name),
