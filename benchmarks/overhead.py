@@ -103,45 +103,6 @@ def run_floor_process(
     return FloorResult(**json.loads(done.stdout.strip().splitlines()[-1])), cpu_between(before, after)
 
 
-class EndPredictor:
-    """When an evaluation should end, from when the client saw each new count of finished samples."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[float, int]] = []
-
-    def expected_end(self, status: dict[str, Any]) -> float | None:
-        """Epoch seconds, or None until a batch has finished."""
-        progress = status.get("progress")
-        if status["status"] != "running" or not progress or not status["started_at"]:
-            return None
-        done, total = progress["done"], progress["total"]
-        if done and (not self.seen or self.seen[-1][1] != done):
-            self.seen.append((time.time(), done))
-        if not self.seen:
-            return None
-        (last_at, last_done), started = self.seen[-1], epoch(status["started_at"])
-        first_at, first_done = self.seen[-2] if len(self.seen) > 1 else (started, 0)
-        per_sample = (last_at - first_at) / (last_done - first_done)
-        return last_at + per_sample * (total - last_done)
-
-
-def wait_completed(client: GoatClient, submission_id: str) -> dict[str, Any]:
-    """Polls at 20 ms, then 1.5 x longer each time up to 1 s (a tiny model is done within the first few
-    polls), and every 50 ms from 1.5 s before the end that the progress predicts. A status request costs
-    the API ~6 ms of CPU: polled 4 times a second (GoatClient.wait's default then) while ORT kept every
-    core busy, an evaluation ran ~4 % slower here, so the client stays light until the end is near."""
-    predictor = EndPredictor()
-    interval = 0.02
-    while True:
-        current = client.status(submission_id)
-        if current["status"] in ("completed", "failed"):
-            return current
-        end = predictor.expected_end(current)
-        near_end = end is not None and time.time() > end - 1.5  # late batches: keep polling fast
-        time.sleep(0.05 if near_end else interval)
-        interval = min(1.0, interval * 1.5)
-
-
 def rq_times(system: GoatSystem, submission_id: str) -> dict[str, float]:
     """RQ's own enqueued/started/ended times of the job (job id = submission id), read from Redis."""
     connection = Redis(port=system.redis_port)
@@ -161,7 +122,7 @@ def submit_timed(system: GoatSystem, client: GoatClient, model: Path) -> GoatRun
     accepted = client.submit(model)
     post_returned = time.time()
     intake = {stage: total - sums.get(stage, 0.0) for stage, total in intake_sums(client.http).items()}
-    status = wait_completed(client, accepted["submission_id"])
+    status = client.wait(accepted["submission_id"])
     seen_completed = time.time()
     cpu = cpu_between(before, cpu_sample([os.getpid()]))
     if status["status"] != "completed":
@@ -337,7 +298,7 @@ def main() -> None:
         with GoatSystem(config) as system, GoatClient(system.url) as client:
             print(f"goat up: ready in {time.perf_counter() - started:.1f} s")
             warm = time.perf_counter()
-            client.wait(client.submit(tiny)["submission_id"], poll=0.05)
+            client.wait(client.submit(tiny)["submission_id"])
             print(f"warm-up: one tiny submission, completed in {time.perf_counter() - warm:.2f} s (untimed)")
             floors, runs = measure_rounds(system, client, model, args)
         report(label, floors, runs, tiny=args.model == "tiny")

@@ -3,8 +3,8 @@
 # for the seed-sized model and for a tiny one, then scaling (workers, queue length, a 400 MB upload).
 # Benchmarks are commands, never tests: they print ratios measured in one run and assert nothing.
 #
-#   benchmarks/run.sh            # about 5 minutes on 2 cores
-#   benchmarks/run.sh --quick    # about 1.5 minutes, a smoke run: fixed costs dominate its ratios
+#   benchmarks/run.sh            # about 20 minutes on 2 cores (the seed's 96 images, 4 rounds)
+#   benchmarks/run.sh --quick    # about 2 minutes, a smoke run: fixed costs dominate its ratios
 #
 # The seed-sized model (Depth Anything V2 Small's architecture, random weights, ~99 MB) is built once
 # with .venv-bench (torch + transformers, see benchmarks/README.md) into $SEED_MODEL.
@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 
 PY=${PY:-.venv/bin/python}
 SEED_MODEL=${SEED_MODEL:-data/bench/seed-b8-448.onnx}
-SEED_SAMPLES=${SEED_SAMPLES:-32}
+SEED_SAMPLES=${SEED_SAMPLES:-96}
+SEED_ROUNDS=${SEED_ROUNDS:-4}
 THREADS=${THREADS:-$(nproc)}
 
 if [ ! -f "$SEED_MODEL" ]; then
@@ -26,6 +27,6 @@ if [ ! -f "$SEED_MODEL" ]; then
 fi
 
 "$PY" benchmarks/overhead.py --model "$SEED_MODEL" --image-size 448 --num-samples "$SEED_SAMPLES" \
-    --threads "$THREADS" --rounds 2 "$@"
+    --threads "$THREADS" --rounds "$SEED_ROUNDS" "$@"
 "$PY" benchmarks/overhead.py --model tiny --image-size 448 --num-samples 16 --threads "$THREADS" --rounds 4 "$@"
 "$PY" benchmarks/scaling.py "$@"

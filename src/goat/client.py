@@ -10,6 +10,9 @@ from typing import Any
 import httpx
 
 FINISHED = ("completed", "failed")
+_LONG_POLL_S = 30.0
+"""Below the API's limit of 60 s and any proxy's idle timeout."""
+_RECONNECT_S = 1.0
 
 
 class GoatError(Exception):
@@ -54,8 +57,10 @@ class GoatClient:
     def leaderboard(self, *, task: str = "task2", limit: int = 100) -> dict[str, Any]:
         return self._json(self.http.get(f"/submit/{task}/leaderboard", params={"limit": limit}))
 
-    def status(self, submission_id: str, *, task: str = "task2") -> dict[str, Any]:
-        return self._json(self.http.get(f"/submit/{task}/status/{submission_id}"))
+    def status(self, submission_id: str, *, task: str = "task2", wait: float = 0.0) -> dict[str, Any]:
+        """The submission's status; with `wait`, once it next changes (at most `wait` seconds later)."""
+        params = {"wait": wait} if wait else None
+        return self._json(self.http.get(f"/submit/{task}/status/{submission_id}", params=params))
 
     def queue_status(self) -> dict[str, Any]:
         return self._json(self.http.get("/submit/queue/status"))
@@ -66,26 +71,27 @@ class GoatClient:
         *,
         task: str = "task2",
         timeout: float = 3600.0,
-        poll: float = 0.02,
-        max_poll: float = 1.0,
         on_status: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        """Polls until the submission is completed or failed; returns its final status.
+        """Follows the submission until it is completed or failed; returns its final status.
 
-        The interval starts short (a small model finishes in a fraction of a second) and backs off to
-        `max_poll`: each status read costs the API a few ms of CPU that a long evaluation would share.
+        Each request waits on the server for the next change (a batch done, a new status), so the end is
+        seen the moment it is stored and a long evaluation costs the API one request per change.
         """
         deadline = time.monotonic() + timeout
+        current = self.status(submission_id, task=task)
         while True:
-            current = self.status(submission_id, task=task)
             if on_status:
                 on_status(current)
             if current["status"] in FINISHED:
                 return current
-            if time.monotonic() > deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise TimeoutError(f"{submission_id} still {current['status']} after {timeout:.0f} s")
-            time.sleep(poll)
-            poll = min(max_poll, poll * 1.5)
+            try:
+                current = self.status(submission_id, task=task, wait=min(remaining, _LONG_POLL_S))
+            except httpx.TransportError:
+                time.sleep(_RECONNECT_S)  # the API restarting: the submission is safe, ask again
 
     @staticmethod
     def _json(response: httpx.Response) -> dict[str, Any]:

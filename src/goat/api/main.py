@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.start(settings)
+        services.changes.start()
         collector = QueueCollector(services.queue)
         REGISTRY.register(collector)
         app.state.services = services
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             REGISTRY.unregister(collector)
+            await services.changes.stop()
             services.close()
 
     app = FastAPI(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,8 +41,10 @@ class NewSubmission:
 class SubmissionStore:
     """Reads and writes submission rows; every write is one short transaction."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, *, on_change: Callable[[str], None] | None = None) -> None:
+        """`on_change(submission_id)` is called after each status change is committed."""
         self.url = database_url
+        self.on_change = on_change
 
     def create(self, new: NewSubmission) -> Submission:
         row = Submission(
@@ -99,7 +102,10 @@ class SubmissionStore:
                 .where(Submission.id == submission_id, Submission.status.in_(UNFINISHED))
                 .values(**values)
             )
-            return bool(outcome.rowcount)
+            changed = bool(outcome.rowcount)
+        if changed and self.on_change is not None:
+            self.on_change(submission_id)
+        return changed
 
     def ranking(self, task: str, *, higher_is_better: bool, limit: int) -> list[Submission]:
         """Completed submissions by score, best first; each named participant only with their best."""

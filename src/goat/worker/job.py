@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from redis.exceptions import RedisError
 from rq import get_current_job
 
-from goat.queue.live import publish_progress
+from goat.queue.live import announce, publish_progress
 from goat.storage.model_files import ModelStore
 from goat.storage.submissions import SubmissionStore, as_utc
 from goat.storage.tables import Submission
@@ -23,8 +24,8 @@ def evaluate_submission(submission_id: str) -> str:
     """Runs the evaluation and stores its outcome; returns the final status for RQ's own record."""
     ctx = context.current()
     settings = ctx.settings
-    store = SubmissionStore(settings.resolved_database_url)
     connection = get_current_job().connection
+    store = SubmissionStore(settings.resolved_database_url, on_change=partial(announce, connection))
     if not store.mark_running(submission_id, worker_id=ctx.worker_id):
         log.warning("submission %s is already finished or unknown; skipped", submission_id)
         return "skipped"

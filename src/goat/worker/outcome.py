@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import logging
 import os
+from functools import partial
 from typing import Any
 
 from rq.exceptions import AbandonedJobError
 from rq.job import Job
 
 from goat.core.config import get_settings
+from goat.queue.live import announce
 from goat.storage.submissions import SubmissionStore
 from goat.worker.limits import Limits
 
 log = logging.getLogger(__name__)
 
 
-def _store() -> SubmissionStore:
-    return SubmissionStore(get_settings().resolved_database_url)
+def _store(job: Job) -> SubmissionStore:
+    return SubmissionStore(get_settings().resolved_database_url, on_change=partial(announce, job.connection))
 
 
 def death_reason(status: int, *, killed_for: str | None, limits: Limits) -> str:
@@ -39,7 +41,7 @@ def death_reason(status: int, *, killed_for: str | None, limits: Limits) -> str:
 def record_death(job: Job, reason: str) -> None:
     """The model's fault: final, never retried."""
     job.retries_left = 0
-    if _store().mark_failed(job.id, error=reason):
+    if _store(job).mark_failed(job.id, error=reason):
         log.warning("submission %s failed: %s", job.id, reason)
 
 
@@ -49,7 +51,7 @@ def record_interrupted(job: Job) -> None:
     RQ retries the job right after this hook and takes one from `retries_left`; this gives it back.
     """
     job.retries_left = (job.retries_left or 0) + 1
-    if _store().mark_requeued(job.id, reason="the worker was stopped; queued again"):
+    if _store(job).mark_requeued(job.id, reason="the worker was stopped; queued again"):
         log.warning("submission %s: worker stopped mid-evaluation; queued again", job.id)
 
 
@@ -63,7 +65,7 @@ def on_job_failure(
     lost = get_settings().max_attempts - (job.retries_left or 0)
     if job.retries_left:
         reason = f"worker lost {lost} time{'s' if lost > 1 else ''}; queued again"
-        if _store().mark_requeued(job.id, reason=reason):
+        if _store(job).mark_requeued(job.id, reason=reason):
             log.warning("submission %s: %s", job.id, reason)
-    elif _store().mark_failed(job.id, error=f"worker lost {lost} times"):
+    elif _store(job).mark_failed(job.id, error=f"worker lost {lost} times"):
         log.error("submission %s failed: worker lost %d times", job.id, lost)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from redis.exceptions import RedisError
 
 from goat.api import intake
@@ -13,7 +16,7 @@ from goat.api.schemas import ErrorResponse, Progress, StatusResponse, Submission
 from goat.api.services import Services, get_services
 from goat.queue.jobs import queue_position
 from goat.queue.live import read_progress
-from goat.storage.submissions import COMPLETED, QUEUED, RUNNING, as_utc
+from goat.storage.submissions import COMPLETED, FAILED, QUEUED, RUNNING, as_utc
 from goat.storage.tables import Submission
 from goat.tasks import TASKS
 from goat.tasks.base import TaskDefinition
@@ -21,6 +24,8 @@ from goat.tasks.base import TaskDefinition
 router = APIRouter(prefix="/submit")
 
 SUBMISSION_ID = r"^sub_\d{1,12}_[0-9a-f]{8}$"
+WAIT_MAX_S = 60.0
+FINISHED = (COMPLETED, FAILED)
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -97,11 +102,32 @@ async def submit(
     },
     summary="Where a submission is: queued (with position), running (with progress), or its outcome",
 )
-def status(
+async def status(
     services: Svc,
     task: Annotated[TaskDefinition, Depends(get_task)],
     submission_id: Annotated[str, Path(pattern=SUBMISSION_ID, description="As returned by the upload.")],
+    wait: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=WAIT_MAX_S,
+            description="Seconds to wait for the submission's next change (a batch done, a new status) "
+            "before answering; a finished submission is answered at once. 0: answer at once.",
+        ),
+    ] = 0,
 ) -> StatusResponse:
+    if not wait:
+        return await run_in_threadpool(_read_status, services, task, submission_id)
+    async with services.changes.watch(submission_id) as changed:
+        current = await run_in_threadpool(_read_status, services, task, submission_id)
+        if current.status in FINISHED:
+            return current
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), wait)
+    return await run_in_threadpool(_read_status, services, task, submission_id)
+
+
+def _read_status(services: Services, task: TaskDefinition, submission_id: str) -> StatusResponse:
     row = services.submissions.get(submission_id)
     if row is None or row.task != task.name:
         raise HTTPException(404, f"no submission {submission_id} for task {task.name}")
