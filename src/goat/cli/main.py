@@ -95,7 +95,9 @@ def submit(
 
     with GoatClient(url) as client, display.refusals():
         accepted = client.submit(model, task=task, name=name)
-        console.print(f"[bold]{accepted['submission_id']}[/] queued at position {accepted['queue_position']}")
+        position = accepted["queue_position"]
+        where = f" at position {position}" if position else " (a worker is taking it)"
+        console.print(f"[bold]{accepted['submission_id']}[/] queued{where}")
         if wait:
             final = display.follow(client, accepted["submission_id"], task=task)
             display.outcome(final)
