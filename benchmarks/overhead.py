@@ -165,7 +165,7 @@ def breakdown(run: GoatRun) -> list[tuple[str, float, str]]:
         ("input placement", transfer, "performance.transfer_time_s (batches as OrtValues)"),
         ("inference", perf["inference_time_s"], "performance.inference_time_s"),
         ("scoring", perf["scoring_time_s"], "performance.scoring_time_s"),
-        ("bookkeeping + storage", rest, "finished_at - started_at - the four above"),
+        ("bookkeeping + storage", rest, "finished_at - started_at - the four above, + scoring hidden"),
         ("completion seen", run.seen_completed - finished, "client poll latency after finished_at"),
     ]
 

@@ -41,7 +41,9 @@ class Performance(BaseModel):
     queue_wait_s: float
     load_time_s: float
     transfer_time_s: float = Field(description="Copying the test set to where the model runs.")
-    scoring_time_s: float
+    scoring_time_s: float = Field(
+        description="Scoring, in a thread beside inference: each batch is scored while the next one runs."
+    )
 
 
 class Result(BaseModel):
