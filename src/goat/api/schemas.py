@@ -42,7 +42,7 @@ class Performance(BaseModel):
     load_time_s: float
     transfer_time_s: float = Field(description="Copying the test set to where the model runs.")
     scoring_time_s: float = Field(
-        description="Scoring, in a thread beside inference: each batch is scored while the next one runs."
+        description="Scoring; beside a GPU each batch is scored while the next one runs, hidden behind it."
     )
 
 

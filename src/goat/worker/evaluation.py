@@ -8,9 +8,10 @@ the first batch, and only outputs come back to the host, for scoring.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,8 @@ class RunOptions:
     threads: int
     batch_size: int
     gpu: GpuOptions
+    score_beside_inference: bool = False
+    """Score each batch in a thread while the next one runs: for devices other than the host's CPU."""
 
 
 @dataclass
@@ -109,24 +112,37 @@ class Evaluation:
         self.timings.transfer_s = time.perf_counter() - started
 
     def execute(self, on_progress: ProgressCallback) -> None:
-        """Each batch is scored in a thread while the next one runs: ONNX Runtime releases the GIL, so on
-        a GPU the host's scoring no longer leaves the device idle between batches."""
         assert self.session is not None, "provision() first"
         total = len(self.test_set)
-        scored: Future[None] | None = None
-        with ThreadPoolExecutor(1, thread_name_prefix="scoring") as scoring:
+        with self._scoring() as score:
             for batch in self.batches:
                 output = self._run(batch)
-                if scored is not None:
-                    scored.result()
-                scored = scoring.submit(self._score, batch.start, self._squeeze(output)[: batch.real])
+                score(batch.start, self._squeeze(output)[: batch.real])
                 on_progress(batch.start + batch.real, total)
-            if scored is not None:
-                scored.result()
         if self.nonfinite_samples:
             raise EvaluationFailed(
                 f"the model's output contains NaN or inf for {self.nonfinite_samples} of {total} samples"
             )
+
+    @contextlib.contextmanager
+    def _scoring(self) -> Iterator[Callable[[int, np.ndarray], None]]:
+        """On the CPU, scoring takes turns with inference on the same cores. Beside a GPU, each batch is
+        scored in a thread while the next one runs (ONNX Runtime releases the GIL), so the device is not
+        left idle while the host scores."""
+        if not self.options.score_beside_inference:
+            yield self._score
+            return
+        scored: list[Future[None]] = []
+        with ThreadPoolExecutor(1, thread_name_prefix="scoring") as thread:
+
+            def score(start: int, predictions: np.ndarray) -> None:
+                if scored:
+                    scored.pop().result()
+                scored.append(thread.submit(self._score, start, predictions))
+
+            yield score
+            if scored:
+                scored.pop().result()
 
     def collect(self) -> dict[str, Any]:
         started = time.perf_counter()

@@ -54,6 +54,7 @@ def evaluate_submission(submission_id: str) -> str:
             threads=ctx.threads,
             batch_size=settings.batch_size,
             gpu=gpu_options(settings),
+            score_beside_inference=ctx.device.is_cuda,
         ),
         limits=ctx.limits,
     )

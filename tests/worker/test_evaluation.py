@@ -1,0 +1,71 @@
+"""An evaluation run in this process on the CPU, with scoring in turns and beside inference (as on a GPU)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from goat.core.config import Settings
+from goat.tasks import base, get_task
+from goat.tasks.base import DatasetParams
+from goat.worker.devices import choose_device
+from goat.worker.evaluation import Evaluation, EvaluationFailed, RunOptions
+from goat.worker.limits import Limits
+from goat.worker.runtime import gpu_options
+from tests.support.hostile import nan_model
+from tests.support.models import depth_model
+
+SIZE = 32
+SAMPLES = 12
+BATCH = 4
+
+
+@pytest.fixture(scope="module")
+def test_set(tmp_path_factory: pytest.TempPathFactory) -> base.TestSet:
+    cache = tmp_path_factory.mktemp("cache")
+    return get_task("task2").load_test_set(
+        DatasetParams(image_size=SIZE, num_samples=SAMPLES, seed=0, cache_dir=cache)
+    )
+
+
+def evaluate(model: Path, test_set: base.TestSet, *, beside: bool) -> tuple[dict, list[tuple[int, int]]]:
+    evaluation = Evaluation(
+        model_path=model,
+        model_sha256="0" * 64,
+        fixed_batch=BATCH,
+        task=get_task("task2"),
+        test_set=test_set,
+        device=choose_device(preference="cpu", worker_index=0),
+        options=RunOptions(
+            threads=1,
+            batch_size=BATCH,
+            gpu=gpu_options(Settings(_env_file=None)),
+            score_beside_inference=beside,
+        ),
+        limits=Limits(time_s=60, memory_bytes=2**30),
+    )
+    progress: list[tuple[int, int]] = []
+    try:
+        evaluation.provision()
+        evaluation.execute(lambda done, total: progress.append((done, total)))
+        return evaluation.collect(), progress
+    finally:
+        evaluation.cleanup()
+
+
+def test_scoring_beside_inference_gives_the_same_metrics(test_set: base.TestSet, tmp_path: Path) -> None:
+    """Batches are scored in their order either way, so the metrics are identical, not just close."""
+    model = depth_model(tmp_path / "m.onnx", image_size=SIZE, batch=BATCH)
+    in_turns, progress = evaluate(model, test_set, beside=False)
+    beside, progress_beside = evaluate(model, test_set, beside=True)
+    assert beside["metrics"] == in_turns["metrics"]
+    assert progress == progress_beside == [(4, SAMPLES), (8, SAMPLES), (12, SAMPLES)]
+    assert beside["performance"]["scoring_time_s"] > 0
+
+
+@pytest.mark.parametrize("beside", [False, True])
+def test_nan_is_reported_from_either_scoring(test_set: base.TestSet, tmp_path: Path, beside: bool) -> None:
+    model = nan_model(tmp_path / "nan.onnx", image_size=SIZE)
+    with pytest.raises(EvaluationFailed, match=f"NaN or inf for {SAMPLES} of {SAMPLES} samples"):
+        evaluate(model, test_set, beside=beside)
