@@ -90,7 +90,6 @@ class ModelStore:
         """Atomic, durable rename into place: a reader sees the whole model or none (same bytes, same name),
         and after a crash of the machine the model is there if its submission is."""
         staged.sync()
-        staged.close()
         target = self.path_for(staged.sha256)
         os.replace(staged.path, target)
         _fsync_path(self.root)

@@ -16,7 +16,7 @@ from goat.api.schemas import ErrorResponse, Progress, StatusResponse, Submission
 from goat.api.services import Services, get_services
 from goat.queue.jobs import queue_position
 from goat.queue.live import read_progress
-from goat.storage.submissions import COMPLETED, FAILED, QUEUED, RUNNING, as_utc
+from goat.storage.submissions import COMPLETED, QUEUED, RUNNING, UNFINISHED, as_utc
 from goat.storage.tables import Submission
 from goat.tasks import TASKS
 from goat.tasks.base import TaskDefinition
@@ -25,7 +25,6 @@ router = APIRouter(prefix="/submit")
 
 SUBMISSION_ID = r"^sub_\d{1,12}_[0-9a-f]{8}$"
 WAIT_MAX_S = 60.0
-FINISHED = (COMPLETED, FAILED)
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -120,7 +119,7 @@ async def status(
         return await run_in_threadpool(_read_status, services, task, submission_id)
     async with services.changes.watch(submission_id) as changed:
         current = await run_in_threadpool(_read_status, services, task, submission_id)
-        if current.status in FINISHED:
+        if current.status not in UNFINISHED:
             return current
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), wait)
