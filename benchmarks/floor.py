@@ -22,8 +22,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 
+from goat.checks.interface import read_interface
 from goat.core.config import Settings
 from goat.tasks import get_task
 from goat.tasks.base import DatasetParams
@@ -39,15 +41,10 @@ class FloorResult:
     batch_size: int
     samples: int
     provider: str
-    cpu_s: float
 
     @property
     def with_session_s(self) -> float:
         return self.session_s + self.inference_s
-
-    @property
-    def images_per_s(self) -> float:
-        return self.samples / self.inference_s if self.inference_s else 0.0
 
 
 def batches(inputs: np.ndarray, batch_size: int, *, pad: bool) -> list[np.ndarray]:
@@ -62,13 +59,9 @@ def batches(inputs: np.ndarray, batch_size: int, *, pad: bool) -> list[np.ndarra
     return cut
 
 
-def fixed_batch(model: Path) -> int | None:
-    """The model's batch dimension when it is a number (as goat's door checks read it), else None."""
-    import onnx
-
-    proto = onnx.load(str(model), load_external_data=False)
-    dim = proto.graph.input[0].type.tensor_type.shape.dim[0]
-    return dim.dim_value if dim.HasField("dim_value") else None
+def fixed_batch(model: Path, image_size: int) -> int | None:
+    """The model's batch dimension when it is a number, read as goat's door checks read it; else None."""
+    return read_interface(onnx.load(model).graph, channels=3, image_size=image_size).batch_size
 
 
 def run_floor(
@@ -85,13 +78,12 @@ def run_floor(
     test_set = get_task("task2").load_test_set(
         DatasetParams(image_size=image_size, num_samples=num_samples, seed=0, cache_dir=cache_dir)
     )
-    fixed = fixed_batch(model)
+    fixed = fixed_batch(model, image_size)
     size = fixed or batch_size
     cut = batches(test_set.inputs, size, pad=fixed is not None)
     device = choose_device(preference=provider, worker_index=0)
     gpu = gpu_options(Settings())
     sha256 = hashlib.sha256(model.read_bytes()).hexdigest()
-    cpu_started = time.process_time()
     started = time.perf_counter()
     session = create_session(model, device=device, threads=threads, gpu=gpu, model_sha256=sha256)
     loaded = time.perf_counter()
@@ -112,7 +104,6 @@ def run_floor(
         batch_size=size,
         samples=len(test_set),
         provider=session.get_providers()[0],
-        cpu_s=time.process_time() - cpu_started,
     )
 
 

@@ -112,7 +112,6 @@ class RssSampler:
         self.process = psutil.Process(pid)
         self.interval = interval
         self.peak = self.rss()
-        self.samples = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
@@ -131,7 +130,6 @@ class RssSampler:
         while not self._stop.is_set():
             try:
                 self.peak = max(self.peak, self.rss())
-                self.samples += 1
             except psutil.Error:
                 return
             self._stop.wait(self.interval)
@@ -158,7 +156,9 @@ def _version(name: str) -> str:
 
 def machine_line() -> str:
     memory_gib = psutil.virtual_memory().total / 1024**3
-    ort = _version("onnxruntime") if _version("onnxruntime") != "-" else _version("onnxruntime-gpu")
+    ort = _version("onnxruntime")
+    if ort == "-":
+        ort = _version("onnxruntime-gpu")
     return (
         f"machine: {cpu_model()}, {psutil.cpu_count()} cores, {memory_gib:.0f} GiB RAM; "
         f"goat {_version('goat')}, onnxruntime {ort}, numpy {_version('numpy')}, "
@@ -172,12 +172,6 @@ def epoch(stamp: str | datetime | None) -> float:
         raise ValueError("timestamp missing")
     moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) if isinstance(stamp, str) else stamp
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def verdict(met: bool) -> str:

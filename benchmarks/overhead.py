@@ -176,7 +176,9 @@ def print_round(index: int, floor: FloorResult, floor_cpu: CpuUse, run: GoatRun)
         f"{floor.inference_s:.3f}), {floor.inference_s:.3f} s without; goat e2e {run.e2e_s:.3f} s "
         f"(to finished_at {run.e2e_to_finished_s:.3f} s); ratio {run.e2e_s / floor.with_session_s:.3f}"
     )
-    print(f"    floor: {floor_cpu.describe()}")
+    print(
+        f"    floor: {floor.batches} batches of {floor.batch_size}, {floor.provider}; {floor_cpu.describe()}"
+    )
     print(f"    goat:  {run.cpu.describe()}; goat's processes {run.goat_cpu_s:.1f} core-s")
 
 

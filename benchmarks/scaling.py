@@ -26,6 +26,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 
 import httpx
 
@@ -41,7 +42,6 @@ from measure import (
     epoch,
     intake_sums,
     machine_line,
-    median,
     verdict,
     wait_for_quiet,
 )
@@ -260,10 +260,21 @@ def upload_once(system: GoatSystem, client: GoatClient, path: Path) -> Upload:
         except GoatError as error:
             outcome = f"refused ({error.status_code})"
         elapsed = time.perf_counter() - started
-        time.sleep(1.0)  # a refused upload's fsync ends after the answer; its stage time with it
-    after = intake_sums(client.http)
+        after = settled_intake(client, sums)
     stages = {stage: total - sums.get(stage, 0.0) for stage, total in after.items()}
     return Upload(elapsed, outcome, stages, before, sampler.peak)
+
+
+def settled_intake(
+    client: GoatClient, before: dict[str, float], *, timeout_s: float = 60.0
+) -> dict[str, float]:
+    """The API's stage sums once this upload's fsync is recorded: a refusal is answered before it ends."""
+    deadline = time.monotonic() + timeout_s
+    while (after := intake_sums(client.http)).get("sync", 0.0) <= before.get("sync", 0.0):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the API recorded no fsync of the upload within {timeout_s:.0f} s")
+        time.sleep(0.05)
+    return after
 
 
 def door_checks_s(path: Path, image_size: int) -> float:

@@ -47,10 +47,11 @@ def test_many_pieces_in_flight_arrive_intact(api: GoatSystem, tmp_path: Path) ->
     with model.open("rb") as handle:
         response = httpx.post(f"{api.url}/submit/task2", files={"file": ("big.onnx", handle)}, timeout=60)
     assert response.status_code == 202, response.text
-    expected = hashlib.sha256(model.read_bytes()).hexdigest()
+    sent = model.read_bytes()
+    expected = hashlib.sha256(sent).hexdigest()
     assert response.json()["model_sha256"] == expected
     stored = api.settings.upload_dir / f"{expected}.onnx"
-    assert stored.read_bytes() == model.read_bytes()
+    assert stored.read_bytes() == sent
     assert staging_files(api) == []
 
 
