@@ -2,6 +2,7 @@ import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,8 +64,18 @@ def test_an_entry_without_metadata_is_rebuilt(tmp_path: Path) -> None:
     assert np.all(cached_arrays(tmp_path, {"k": 1}, build)["values"] == 4.0) and build.runs == 1
 
 
+_start_together: Any = None
+
+
+def _wait_for_the_others(barrier: Any) -> None:
+    global _start_together
+    _start_together = barrier
+
+
 def _build_once_logged(cache: Path, log: Path) -> float:
-    """Runs in a separate process: builds (slowly, logging each build) unless the entry is there."""
+    """Runs in a separate process: once all of them are up, builds (slowly, logging each build) unless the
+    entry is there."""
+    _start_together.wait(timeout=60)
 
     def build(allocate: Allocate) -> None:
         with log.open("a") as record:
@@ -77,7 +88,10 @@ def _build_once_logged(cache: Path, log: Path) -> float:
 
 def test_workers_starting_together_build_an_entry_once(tmp_path: Path) -> None:
     log = tmp_path / "builds.log"
-    with ProcessPoolExecutor(max_workers=3, mp_context=multiprocessing.get_context("spawn")) as pool:
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=3, mp_context=spawn, initializer=_wait_for_the_others, initargs=(spawn.Barrier(3),)
+    ) as pool:
         totals = list(pool.map(_build_once_logged, [tmp_path / "cache"] * 3, [log] * 3))
     assert totals == [7.0 * 12] * 3
     assert log.read_text() == "built\n"
