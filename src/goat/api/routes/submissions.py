@@ -118,18 +118,27 @@ async def status(
     if not wait:
         return await run_in_threadpool(_read_status, services, task, submission_id)
     async with services.changes.watch(submission_id) as changed:
-        current = await run_in_threadpool(_read_status, services, task, submission_id)
-        if current.status not in UNFINISHED:
-            return current
+        row = await run_in_threadpool(_find, services, task, submission_id)
+        if row.status not in UNFINISHED:
+            return _describe(services, row)  # a finished row needs nothing from Redis
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), wait)
     return await run_in_threadpool(_read_status, services, task, submission_id)
 
 
 def _read_status(services: Services, task: TaskDefinition, submission_id: str) -> StatusResponse:
+    return _describe(services, _find(services, task, submission_id))
+
+
+def _find(services: Services, task: TaskDefinition, submission_id: str) -> Submission:
     row = services.submissions.get(submission_id)
     if row is None or row.task != task.name:
         raise HTTPException(404, f"no submission {submission_id} for task {task.name}")
+    return row
+
+
+def _describe(services: Services, row: Submission) -> StatusResponse:
+    """The row, with the queue position and progress live from Redis while it is unfinished."""
     return StatusResponse(
         submission_id=row.id,
         task=row.task,
