@@ -44,7 +44,11 @@ def reject_unsupported_versions(model: ModelProto) -> None:
     support = runtime_support()
     runtime = f"this server's ONNX Runtime ({onnxruntime.__version__}) supports up to"
     if (ir_version := model.ir_version) > support.ir_version:
-        raise ModelRejected(f"the model uses ONNX IR version {ir_version}; {runtime} {support.ir_version}")
+        raise ModelRejected(
+            f"the model uses ONNX IR version {ir_version}; {runtime} {support.ir_version}. Re-export it with "
+            f"an older IR version: after exporting, set `model.ir_version = {support.ir_version}` and save "
+            f"it with `onnx.save(model, path)`"
+        )
     function_imports = (opset for function in model.functions for opset in function.opset_import)
     for opset in [*model.opset_import, *function_imports]:
         domain = canonical_domain(opset.domain)
@@ -52,8 +56,19 @@ def reject_unsupported_versions(model: ModelProto) -> None:
         if highest is not None and opset.version > highest:
             raise ModelRejected(
                 f"the model uses opset {opset.version} of domain {quoted(domain or 'ai.onnx')}; "
-                f"{runtime} {highest}"
+                f"{runtime} {highest}. {_reexport_hint(domain, highest)}"
             )
+
+
+def _reexport_hint(domain: str, highest: int) -> str:
+    """The way out: the default domain's opset is the exporter's choice, or onnx can convert it."""
+    if domain:
+        return f"Re-export it at opset {highest} or lower of that domain"
+    return (
+        f"Re-export it at opset {highest} or lower: the exporter's opset_version (e.g. "
+        f"`torch.onnx.export(..., opset_version={highest})`), or "
+        f"`onnx.version_converter.convert_version(model, {highest})`"
+    )
 
 
 def canonical_domain(domain: str) -> str:
