@@ -1,7 +1,7 @@
 """The floor: evaluating a model with nothing but ONNX Runtime, the cost goat's overhead is measured against.
 
-Everything that shapes the arithmetic is goat's own: the device from `goat.worker.devices.choose_device`,
-the session from `goat.worker.runtime.create_session` (the same `session_options`, threads and GPU options,
+Everything that shapes the arithmetic is goat's own: the device from `goat.executors.devices.choose_device`,
+the session from `goat.executors.runtime.create_session` (the same `session_options`, threads and GPU options,
 read from the same environment as goat's settings), the test set from `goat.tasks` preprocessed exactly as
 the worker has it (from the same cache), and the same batches: the model's fixed batch (the last one
 zero-padded) or BATCH_SIZE for a symbolic batch. Inputs are placed where the session runs (a copy to the
@@ -27,10 +27,10 @@ import onnxruntime as ort
 
 from goat.checks.interface import read_interface
 from goat.core.config import Settings
-from goat.tasks import get_task
+from goat.executors.devices import choose_device
+from goat.executors.runtime import create_session, gpu_options, ort_device
 from goat.tasks.base import DatasetParams
-from goat.worker.devices import choose_device
-from goat.worker.runtime import create_session, gpu_options, ort_device
+from goat.tasks.depth.task import TASK2
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def batches(inputs: np.ndarray, batch_size: int, *, pad: bool) -> list[np.ndarra
 
 def fixed_batch(model: Path, image_size: int) -> int | None:
     """The model's batch dimension when it is a number, read as goat's door checks read it; else None."""
-    return read_interface(onnx.load(model).graph, channels=3, image_size=image_size).batch_size
+    return read_interface(onnx.load(model).graph, TASK2.with_image_size(image_size).interface).batch_size
 
 
 def run_floor(
@@ -75,7 +75,7 @@ def run_floor(
     provider: str = "cpu",
 ) -> FloorResult:
     """Session creation and inference, timed; the test set and the batches are ready before the clock."""
-    test_set = get_task("task2").load_test_set(
+    test_set = TASK2.load_test_set(
         DatasetParams(image_size=image_size, num_samples=num_samples, seed=0, cache_dir=cache_dir)
     )
     fixed = fixed_batch(model, image_size)

@@ -32,8 +32,8 @@ from rq.job import Job
 import models
 from floor import FloorResult
 from goat.client import GoatClient
-from goat.tasks import get_task
 from goat.tasks.base import DatasetParams
+from goat.tasks.depth.task import TASK2
 from measure import (
     CpuUse,
     cpu_between,
@@ -277,7 +277,7 @@ def main() -> None:
         tiny = models.tiny(Path(scratch) / "tiny.onnx", image_size=args.image_size)
         model = tiny if args.model == "tiny" else Path(args.model).resolve()
         cache_dir = data_dir / "cache"
-        get_task("task2").load_test_set(
+        TASK2.load_test_set(
             DatasetParams(
                 image_size=args.image_size, num_samples=args.num_samples, seed=0, cache_dir=cache_dir
             )

@@ -34,6 +34,7 @@ import models
 from goat.checks import ModelRejected
 from goat.checks.inspection import inspect_model
 from goat.client import GoatClient, GoatError
+from goat.tasks.depth.task import TASK2
 from measure import (
     CpuUse,
     RssSampler,
@@ -281,7 +282,7 @@ def door_checks_s(path: Path, image_size: int) -> float:
     """inspect_model on the file in this process: what the API's checker process spends on it."""
     started = time.perf_counter()
     with contextlib.suppress(ModelRejected):
-        inspect_model(path, channels=3, image_size=image_size)
+        inspect_model(path, interface=TASK2.with_image_size(image_size).interface)
     return time.perf_counter() - started
 
 

@@ -24,7 +24,8 @@ import numpy as np
 import onnxruntime as ort
 
 import models
-from goat.tasks import DatasetParams, get_task
+from goat.tasks import DatasetParams
+from goat.tasks.depth.task import TASK2
 
 BATCH = 8
 
@@ -82,7 +83,7 @@ def main() -> None:
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "goat-cache")
     args = parser.parse_args()
 
-    task = get_task("task2")
+    task = TASK2
     params = DatasetParams(image_size=args.image_size, num_samples=args.samples, cache_dir=args.cache_dir)
     test_set = task.load_test_set(params)
     predictions = noisy_disparity(test_set.depths)

@@ -23,7 +23,7 @@ import httpx
 import psutil
 
 from goat.core.config import Settings
-from goat.worker.confinement import die_with_parent
+from goat.core.processes import die_with_parent
 
 
 def free_port() -> int:

@@ -120,7 +120,7 @@ def test_wrong_output_shape(nothing_left: None, api: GoatSystem, tmp_path: Path)
     response = post(api, model.SerializeToString())
     assert response.status_code == 422
     detail = response.json()["detail"]
-    assert "[N, 3, 32, 32]" in detail and "expected [N, 32, 32] or [N, 1, 32, 32]" in detail
+    assert "[N, 3, 32, 32]" in detail and "expected [N, 32, 32] float32 or [N, 1, 32, 32] float32" in detail
 
 
 def test_over_size_with_content_length(nothing_left: None, api: GoatSystem) -> None:

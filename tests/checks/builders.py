@@ -6,11 +6,15 @@ from pathlib import Path
 import numpy as np
 from onnx import FunctionProto, ModelProto, NodeProto, TensorProto, ValueInfoProto, helper, numpy_helper
 
+from goat.tasks.depth.task import TASK2
+
 SIZE = 32
 CHANNELS = 3
 OPSET = 21
 IR_VERSION = 10
 Shape = Sequence[int | str | None]
+INTERFACE = TASK2.with_image_size(SIZE).interface
+"""task2's model interface at SIZE: what the door checks read a model against."""
 
 
 def tensor(name: str, shape: Shape | None, elem_type: int = TensorProto.FLOAT) -> ValueInfoProto:

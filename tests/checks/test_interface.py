@@ -7,10 +7,12 @@ import pytest
 from onnx import ModelProto, TensorProto, helper
 
 from goat.checks import ModelRejected, inspect_model
-from tests.checks.builders import CHANNELS, SIZE, depth, depth_model, image, tensor
+from goat.tasks.base import InputSpec, ModelInterface
+from tests.checks.builders import INTERFACE, SIZE, depth, depth_model, image, tensor
 
 Saved = Callable[[ModelProto], Path]
-EXPECTED_INPUT = "expected [N, 3, 32, 32] (N fixed or symbolic)"
+EXPECTED_INPUT = "expected [N, 3, 32, 32] (N fixed or symbolic; height and width 32 or symbolic)"
+EXPECTED_OUTPUT = "expected [{0}, 32, 32] float32 or [{0}, 1, 32, 32] float32"
 
 
 def sequence_input() -> helper.ValueInfoProto:
@@ -64,9 +66,9 @@ def untyped_output() -> helper.ValueInfoProto:
             id="grey-image",
         ),
         pytest.param(
-            depth_model(inputs=[tensor("image", ["N", 3, "height", None])]),
-            f"input 'image' has shape [N, 3, height, ?]; {EXPECTED_INPUT}",
-            id="symbolic-image-size",
+            depth_model(inputs=[tensor("image", ["N", 3, "height", 16])]),
+            f"input 'image' has shape [N, 3, height, 16]; {EXPECTED_INPUT}",
+            id="symbolic-height-other-width",
         ),
         pytest.param(
             depth_model(inputs=[tensor("image", [0, 3, SIZE, SIZE])]),
@@ -85,27 +87,27 @@ def untyped_output() -> helper.ValueInfoProto:
         ),
         pytest.param(
             depth_model(batch=8, outputs=[tensor("depth", [8, 3, SIZE, SIZE])]),
-            "output 'depth' has shape [8, 3, 32, 32]; expected [8, 32, 32] or [8, 1, 32, 32]",
+            f"output 'depth' has shape [8, 3, 32, 32] (float32); {EXPECTED_OUTPUT.format('8')}",
             id="three-channel-output",
         ),
         pytest.param(
             depth_model(batch=8, outputs=[tensor("depth", [4, SIZE, SIZE])]),
-            "output 'depth' has shape [4, 32, 32]; expected [8, 32, 32] or [8, 1, 32, 32]",
+            f"output 'depth' has shape [4, 32, 32] (float32); {EXPECTED_OUTPUT.format('8')}",
             id="other-output-batch",
         ),
         pytest.param(
             depth_model(batch="N", outputs=[tensor("depth", [1, SIZE, SIZE])]),
-            "output 'depth' has shape [1, 32, 32]; expected [N, 32, 32] or [N, 1, 32, 32]",
+            f"output 'depth' has shape [1, 32, 32] (float32); {EXPECTED_OUTPUT.format('N')}",
             id="fixed-output-batch-for-symbolic-input",
         ),
         pytest.param(
             depth_model(outputs=[tensor("depth", ["N", 16, 16])]),
-            "output 'depth' has shape [N, 16, 16]; expected [N, 32, 32] or [N, 1, 32, 32]",
+            f"output 'depth' has shape [N, 16, 16] (float32); {EXPECTED_OUTPUT.format('N')}",
             id="smaller-depth-map",
         ),
         pytest.param(
             depth_model(outputs=[tensor("depth", ["N", SIZE * SIZE])]),
-            "output 'depth' has shape [N, 1024]; expected [N, 32, 32] or [N, 1, 32, 32]",
+            f"output 'depth' has shape [N, 1024] (float32); {EXPECTED_OUTPUT.format('N')}",
             id="flat-output",
         ),
         pytest.param(
@@ -115,14 +117,14 @@ def untyped_output() -> helper.ValueInfoProto:
         ),
         pytest.param(
             depth_model(outputs=[tensor("depth", None)]),
-            "output 'depth' has no declared shape; expected [N, 32, 32] or [N, 1, 32, 32]",
+            f"output 'depth' has no declared shape (float32); {EXPECTED_OUTPUT.format('N')}",
             id="no-output-shape",
         ),
     ],
 )
 def test_rejects_the_wrong_interface(saved: Saved, model: ModelProto, message: str) -> None:
     with pytest.raises(ModelRejected) as raised:
-        inspect_model(saved(model), channels=CHANNELS, image_size=SIZE)
+        inspect_model(saved(model), interface=INTERFACE)
     assert raised.value.message == message
 
 
@@ -139,13 +141,28 @@ def test_accepts_output_dimensions_it_cannot_resolve(
     saved: Saved, output: helper.ValueInfoProto, channel_axis: bool
 ) -> None:
     model = depth_model(channel_axis=channel_axis, outputs=[output])
-    info = inspect_model(saved(model), channels=CHANNELS, image_size=SIZE)
-    assert info.output_has_channel_axis is channel_axis
-    assert info.batch_size is None
+    info = inspect_model(saved(model), interface=INTERFACE)
+    assert (info.output_name, info.batch_size) == ("depth", None)
+
+
+@pytest.mark.parametrize(
+    "dims",
+    [
+        pytest.param(["N", 3, "height", "width"], id="named"),
+        pytest.param(["N", 3, None, None], id="unnamed"),
+        pytest.param([1, 3, "height", SIZE], id="height-only"),
+    ],
+)
+def test_accepts_symbolic_height_and_width(saved: Saved, dims: list) -> None:
+    """Exports with dynamic axes: the model is fed at the task's image size."""
+    model = depth_model(inputs=[tensor("image", dims)], outputs=[tensor("depth", [dims[0], "h", "w"])])
+    assert inspect_model(saved(model), interface=INTERFACE).input_name == "image"
 
 
 def test_the_channel_count_comes_from_the_task(saved: Saved) -> None:
     model = depth_model(inputs=[tensor("image", ["N", 1, SIZE, SIZE])])
-    assert inspect_model(saved(model), channels=1, image_size=SIZE).input_name == "image"
+    grey = InputSpec(channels=1, image_size=SIZE, mean=(0.5,), std=(0.5,))
+    one_channel = ModelInterface(input=grey, outputs=INTERFACE.outputs)
+    assert inspect_model(saved(model), interface=one_channel).input_name == "image"
     with pytest.raises(ModelRejected, match=r"expected \[N, 3, 32, 32\]"):
-        inspect_model(saved(model), channels=3, image_size=SIZE)
+        inspect_model(saved(model), interface=INTERFACE)

@@ -13,7 +13,8 @@ import pytest
 from onnx import ModelProto, numpy_helper
 
 from goat.checks import ModelChecker, ModelRejected, inspect_model
-from tests.checks.builders import CHANNELS, SIZE, depth_model, function_bomb
+from goat.tasks.depth.task import TASK2
+from tests.checks.builders import INTERFACE, depth_model, function_bomb
 
 Saved = Callable[[ModelProto], Path]
 TIMEOUT = 1.0
@@ -31,7 +32,7 @@ def good_model(saved: Saved) -> Path:
 
 
 def check(checker: ModelChecker, path: Path) -> object:
-    return checker.check(path, channels=CHANNELS, image_size=SIZE)
+    return checker.check(path, interface=INTERFACE)
 
 
 def wait_until(condition: Callable[[], bool], what: str, limit: float = 10.0) -> None:
@@ -56,7 +57,7 @@ def test_checks_in_one_reused_child(checker: ModelChecker, good_model: Path) -> 
     pid = checker.pid
     first = check(checker, good_model)
     second = check(checker, good_model)
-    assert first == second == inspect_model(good_model, channels=CHANNELS, image_size=SIZE)
+    assert first == second == inspect_model(good_model, interface=INTERFACE)
     assert checker.pid == pid != os.getpid()
 
 
@@ -65,7 +66,7 @@ def test_a_rejection_keeps_the_child(checker: ModelChecker, saved: Saved) -> Non
     with pytest.raises(
         ModelRejected, match=r"^input 'image' has shape \[N, 3, 32, 32\]; expected \[N, 3, 64, 64\]"
     ):
-        checker.check(saved(depth_model()), channels=CHANNELS, image_size=64)
+        checker.check(saved(depth_model()), interface=TASK2.with_image_size(64).interface)
     assert checker.pid == pid
 
 

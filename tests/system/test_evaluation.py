@@ -12,8 +12,7 @@ import onnxruntime as ort
 import pytest
 
 from goat.client import GoatError
-from goat.tasks import get_task
-from goat.tasks.base import DatasetParams
+from goat.tasks import load_registry
 from test_api import build_model
 from tests.support.models import depth_model
 from tests.support.processes import wait_until
@@ -25,19 +24,11 @@ METRICS = {"abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "silog", "delta1", 
 def expected_metrics(system: GoatSystem, model: Path) -> dict[str, float]:
     """The same model, run here sample by sample with ONNX Runtime and scored by the task's own scorer."""
     settings = system.settings
-    task = get_task("task2")
-    test_set = task.load_test_set(
-        DatasetParams(
-            image_size=settings.image_size,
-            num_samples=settings.num_samples,
-            seed=settings.dataset_seed,
-            dataset_dir=None,
-            cache_dir=settings.cache_dir,
-        )
-    )
+    task = load_registry(settings)["task2"]
+    test_set = task.load_test_set()
     session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     fixed = session.get_inputs()[0].shape[0]
-    scorer = task.scorer(test_set)
+    scorer = task.definition.scorer(test_set)
     for index in range(len(test_set)):
         sample = test_set.inputs[index : index + 1]
         batch = np.repeat(sample, fixed, axis=0) if isinstance(fixed, int) else sample

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 
 from goat.storage.submissions import SubmissionStore
@@ -54,15 +53,17 @@ def wait_for(system: GoatSystem, submission: str, predicate, what: str, timeout:
     return seen
 
 
-def running_worker(system: GoatSystem) -> GoatProcess:
-    """The worker process whose evaluation process (its only child) exists right now."""
+def running_worker(system: GoatSystem, submission: str) -> GoatProcess:
+    """The live worker process evaluating `submission`, as the queue status names it."""
 
-    def busy() -> list[GoatProcess]:
-        alive = [w for w in system.workers if w.process.poll() is None]
-        return [w for w in alive if psutil.Process(w.process.pid).children()]
+    def evaluating() -> list[GoatProcess]:
+        pids = {
+            w["pid"] for w in system.client.queue_status()["workers"] if w["current_submission"] == submission
+        }
+        return [w for w in system.workers if w.process.poll() is None and w.process.pid in pids]
 
-    wait_until(lambda: len(busy()) == 1, timeout=20, what="one busy worker")
-    return busy()[0]
+    wait_until(lambda: bool(evaluating()), timeout=20, what=f"the worker of {submission}")
+    return evaluating()[0]
 
 
 def replace_dead_workers(system: GoatSystem) -> None:
@@ -79,7 +80,7 @@ def replace_dead_workers(system: GoatSystem) -> None:
 def test_lost_worker_is_detected_and_retried_elsewhere(faulty: GoatSystem, slow_model: Path) -> None:
     submission = faulty.client.submit(slow_model)["submission_id"]
     wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
-    running_worker(faulty).kill()
+    running_worker(faulty, submission).kill()
 
     again = wait_for(faulty, submission, lambda s: s["attempts"] == 2, "started again", timeout=30)
     assert again["status"] in ("queued", "running")
@@ -92,9 +93,9 @@ def test_lost_worker_is_detected_and_retried_elsewhere(faulty: GoatSystem, slow_
 def test_worker_lost_max_attempts_times_fails_with_reason(faulty: GoatSystem, slow_model: Path) -> None:
     submission = faulty.client.submit(slow_model)["submission_id"]
     wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
-    running_worker(faulty).kill()
+    running_worker(faulty, submission).kill()
     wait_for(faulty, submission, lambda s: s["attempts"] == 2 and s["status"] == "running", "running again")
-    running_worker(faulty).kill()
+    running_worker(faulty, submission).kill()
 
     final = faulty.client.wait(submission, timeout=30)
     assert final["status"] == "failed"
@@ -106,7 +107,7 @@ def test_sigterm_requeues_what_cannot_finish_in_the_grace(faulty: GoatSystem, sl
     """Stopped, not lost: queued again at once, the worker exits cleanly, no attempt is spent."""
     submission = faulty.client.submit(slow_model)["submission_id"]
     wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
-    worker = running_worker(faulty)
+    worker = running_worker(faulty, submission)
     os.kill(worker.process.pid, signal.SIGTERM)
     assert worker.process.wait(30) == 0
 
@@ -120,9 +121,9 @@ def test_a_stop_does_not_spend_an_attempt(faulty: GoatSystem, slow_model: Path) 
     """MAX_ATTEMPTS is 2: had the stop cost one, losing a worker afterwards would fail the submission."""
     submission = faulty.client.submit(slow_model)["submission_id"]
     wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
-    os.kill(running_worker(faulty).process.pid, signal.SIGTERM)
+    os.kill(running_worker(faulty, submission).process.pid, signal.SIGTERM)
     wait_for(faulty, submission, lambda s: s["attempts"] == 2 and s["status"] == "running", "running again")
-    running_worker(faulty).kill()
+    running_worker(faulty, submission).kill()
 
     lost = wait_for(faulty, submission, lambda s: s["status"] != "running", "requeued", timeout=30)
     assert lost["status"] == "queued"
@@ -181,7 +182,7 @@ def test_every_accepted_submission_ends_with_a_reason(faulty: GoatSystem, tmp_pa
     ]
     submissions = [faulty.client.submit(model)["submission_id"] for model in models]
     wait_for(faulty, submissions[1], lambda s: s["status"] == "running", "running")
-    running_worker(faulty).kill()
+    running_worker(faulty, submissions[1]).kill()
     faulty.redis.stop()
     faulty.redis.start()
     replace_dead_workers(faulty)

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from depth_files import write_png16
 
-from goat.tasks import TASKS, DatasetParams, UnknownTaskError, get_task
+from goat.tasks import DatasetParams
+from goat.tasks.base import UnusableOutput
 from goat.tasks.depth.folder import DatasetError, read_depth, read_rgb
 from goat.tasks.depth.masks import EvalRegion
 from goat.tasks.depth.metrics import METRICS
@@ -16,27 +17,45 @@ from goat.tasks.depth.task import TASK2, DepthTask, DepthTestSet
 
 
 def test_task2_is_relative_depth_ranked_by_delta1() -> None:
-    task = get_task("task2")
-    assert TASKS["task2"] is task is TASK2
+    task = TASK2
     assert (task.name, task.output_kind, task.alignment) == ("task2", "disparity", "scale_shift_disparity")
     assert task.metrics == METRICS
     assert (task.score_metric, task.score_direction) == ("delta1", "higher")
     assert task.input_spec.sample_shape == (3, 448, 448)
     assert task.input_spec.mean == (0.485, 0.456, 0.406) and task.input_spec.std == (0.229, 0.224, 0.225)
     assert task.input_spec.resize == "bicubic"
-
-
-def test_an_unknown_task_is_a_key_error_that_names_the_known_ones() -> None:
-    with pytest.raises(KeyError) as error:
-        get_task("task9")
-    assert isinstance(error.value, UnknownTaskError)
-    assert str(error.value) == "unknown task 'task9'; known tasks: task2"
+    assert task.columns == ("abs_rel",)
 
 
 def test_the_image_size_is_a_parameter_of_the_definition() -> None:
-    assert get_task("task2", image_size=384).input_spec.sample_shape == (3, 384, 384)
-    assert TASK2.with_image_size(64).input_spec.image_size == 64
+    assert TASK2.with_image_size(384).interface.input.sample_shape == (3, 384, 384)
     assert TASK2.input_spec.image_size == 448
+
+
+@pytest.mark.parametrize("shape", [(2, 16, 16), (2, 1, 16, 16)])
+def test_outputs_are_read_as_one_map_per_sample(shape: tuple[int, ...]) -> None:
+    output = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    read = TASK2.with_image_size(16).read_output(output, batch=2)
+    assert read.shape == (2, 16, 16)
+    assert np.array_equal(read.ravel(), output.ravel())
+
+
+@pytest.mark.parametrize(
+    ("output", "found"),
+    [
+        (np.zeros((2, 15, 16), np.float32), "[2, 15, 16] (float32)"),
+        (np.zeros((2, 3, 16, 16), np.float32), "[2, 3, 16, 16] (float32)"),
+        (np.zeros((3, 16, 16), np.float32), "[3, 16, 16] (float32)"),
+        (np.zeros((2, 16, 16), np.float64), "[2, 16, 16] (float64)"),
+    ],
+)
+def test_an_output_of_another_shape_names_both(output: np.ndarray, found: str) -> None:
+    with pytest.raises(UnusableOutput) as raised:
+        TASK2.with_image_size(16).read_output(output, batch=2)
+    assert str(raised.value) == (
+        f"the model returned an output of shape {found} for an input batch of [2, 3, 16, 16]; "
+        "expected [2, 16, 16] float32 or [2, 1, 16, 16] float32"
+    )
 
 
 @pytest.mark.parametrize(("image_size", "num_samples"), [(0, None), (16, 0)])
@@ -152,9 +171,10 @@ def test_the_scorer_needs_a_depth_test_set() -> None:
     [
         ({"alignment": "affine"}, "alignment must be one of"),
         ({"output_kind": "normals"}, "output_kind must be one of"),
-        ({"metrics": ("delta1", "iou")}, "unknown metric"),
+        ({"metrics": ("delta1", "iou"), "columns": ()}, "unknown metric"),
+        ({"columns": ("miou",)}, "column.s. miou are not among its metrics"),
         ({"score_metric": "abs_rel", "score_direction": "higher"}, "abs_rel is better lower"),
-        ({"score_metric": "rmse", "metrics": ("delta1",)}, "not one of its metrics"),
+        ({"score_metric": "rmse", "metrics": ("delta1",), "columns": ()}, "not one of its metrics"),
     ],
 )
 def test_inconsistent_definitions_are_rejected(change: dict, message: str) -> None:

@@ -74,8 +74,10 @@ def test_crash_by_signal_is_final(one_worker: GoatSystem, tmp_path: Path) -> Non
     status = one_worker.client.status
     wait_until(lambda: status(submission)["status"] == "running", timeout=30, what="the evaluation to start")
     worker = psutil.Process(one_worker.workers[0].process.pid)
-    wait_until(lambda: bool(worker.children()), timeout=10, what="the evaluation process")
-    os.kill(worker.children()[0].pid, signal.SIGSEGV)
+    wait_until(lambda: bool(worker.children(recursive=True)[1:]), timeout=10, what="the evaluation process")
+    work_horse, evaluation = worker.children(recursive=True)
+    assert evaluation.ppid() == work_horse.pid, "the executor's process, forked by RQ's work-horse"
+    os.kill(evaluation.pid, signal.SIGSEGV)
     final = one_worker.client.wait(submission, timeout=30)
     assert final["status"] == "failed"
     assert final["error"] == f"evaluation crashed (signal {signal.SIGSEGV.value})"

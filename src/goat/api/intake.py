@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable
 from typing import TypeVar
 
 from anyio import to_thread
-from fastapi import HTTPException
 from redis.exceptions import RedisError
 
 from goat.api.metrics import INTAKE_SECONDS
@@ -22,7 +21,7 @@ from goat.queue.jobs import JobPolicy, enqueue_evaluation
 from goat.storage.model_files import StagedUpload, UploadTooLarge
 from goat.storage.submissions import NewSubmission
 from goat.storage.tables import Submission
-from goat.tasks.base import TaskDefinition
+from goat.tasks import Task
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -31,6 +30,31 @@ NAME_MAX_CHARS = 64
 QUEUE_DOWN = "the queue (Redis) is not answering; nothing was stored, submit again in a moment"
 # Multipart framing around the file: a request this much over MAX_FILE_SIZE cannot fit under it.
 _MULTIPART_SLACK = 64 * 1024
+
+
+class Refusal(Exception):
+    """An upload refused; `detail` tells the participant why and what to do."""
+
+    def __init__(self, detail: str, *, retry_after_s: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after_s = retry_after_s
+
+
+class TooLarge(Refusal):
+    """Over MAX_FILE_SIZE."""
+
+
+class Unusable(Refusal):
+    """Not a model this task can evaluate, or not a well-formed upload."""
+
+
+class QueueFull(Refusal):
+    """MAX_QUEUE_LENGTH submissions are waiting."""
+
+
+class QueueDown(Refusal):
+    """Redis is not answering: nothing was stored."""
 
 
 def new_submission_id() -> str:
@@ -45,18 +69,15 @@ def refuse_early(services: Services, *, content_length: str | None) -> None:
     """What can be refused before a byte of the body is read."""
     limit = services.settings.max_file_size
     if content_length and content_length.isdigit() and int(content_length) > limit + _MULTIPART_SLACK:
-        raise HTTPException(
-            413, f"the upload is larger than the limit of {_size_label(limit)} (MAX_FILE_SIZE)"
-        )
+        raise TooLarge(f"the upload is larger than the limit of {_size_label(limit)} (MAX_FILE_SIZE)")
     try:
         waiting = services.queue.count
     except RedisError:
-        raise HTTPException(503, QUEUE_DOWN) from None
+        raise QueueDown(QUEUE_DOWN) from None
     if waiting >= services.settings.max_queue_length:
-        raise HTTPException(
-            429,
+        raise QueueFull(
             f"the queue is full ({waiting} submissions waiting, MAX_QUEUE_LENGTH); submit again later",
-            headers={"Retry-After": "60"},
+            retry_after_s=60,
         )
 
 
@@ -68,19 +89,16 @@ async def receive(
     try:
         upload = await receive_model(body, content_type=content_type, store=services.models, max_bytes=limit)
     except UploadTooLarge:
-        raise HTTPException(
-            413, f"the file is larger than the limit of {_size_label(limit)} (MAX_FILE_SIZE)"
-        ) from None
+        raise TooLarge(f"the file is larger than the limit of {_size_label(limit)} (MAX_FILE_SIZE)") from None
     except BadUpload as error:
-        raise HTTPException(422, str(error)) from None
+        raise Unusable(str(error)) from None
     INTAKE_SECONDS.labels(stage="receive").observe(time.perf_counter() - started)
     if upload.staged.size == 0:
         upload.staged.discard()
-        raise HTTPException(422, "the file is empty; upload an ONNX model")
+        raise Unusable("the file is empty; upload an ONNX model")
     if not valid_name(upload.name):
         upload.staged.discard()
-        raise HTTPException(
-            422,
+        raise Unusable(
             f"the field 'name' must be at most {NAME_MAX_CHARS} printable characters (a participant or team)",
         )
     return upload
@@ -90,7 +108,7 @@ def valid_name(name: str) -> bool:
     return len(name) <= NAME_MAX_CHARS and name.isprintable()
 
 
-async def check(services: Services, staged: StagedUpload, task: TaskDefinition) -> dict:
+async def check(services: Services, staged: StagedUpload, task: Task) -> dict:
     """The door checks, in the checker's own process, while a thread makes the upload durable.
 
     A rejection is answered at once; the rejected file is deleted when its fsync has ended.
@@ -99,14 +117,12 @@ async def check(services: Services, staged: StagedUpload, task: TaskDefinition) 
     try:
         info = await _timed(
             "checks",
-            lambda: services.checker.check(
-                staged.path, channels=task.input_spec.channels, image_size=services.settings.image_size
-            ),
+            lambda: services.checker.check(staged.path, interface=task.definition.interface),
         )
         await syncing
     except ModelRejected as rejection:
         _discard_after(syncing, staged)
-        raise HTTPException(422, str(rejection)) from None
+        raise Unusable(str(rejection)) from None
     except BaseException:
         _discard_after(syncing, staged)
         raise
@@ -159,7 +175,7 @@ def record_and_enqueue(
         if not services.submissions.uses_model(new.model_sha256):
             path.unlink(missing_ok=True)
         log.warning("submission %s not queued: Redis unavailable", new.id)
-        raise HTTPException(503, QUEUE_DOWN) from None
+        raise QueueDown(QUEUE_DOWN) from None
     log.info(
         "submission %s queued: task %s, model %s (%d bytes)",
         new.id,

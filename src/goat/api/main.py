@@ -13,20 +13,23 @@ from fastapi.responses import JSONResponse
 from prometheus_client import REGISTRY, make_asgi_app
 
 from goat import __version__
+from goat.api import intake
 from goat.api.metrics import QueueCollector, UploadMetrics
 from goat.api.routes import health, leaderboard, queue, submissions, tasks
 from goat.api.services import Services
 from goat.core.config import Settings, get_settings
+from goat.tasks import load_registry
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    registry = load_registry(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = Services.start(settings)
+        services = Services.start(settings, registry)
         services.changes.start()
         collector = QueueCollector(services.queue)
         REGISTRY.register(collector)
@@ -47,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Submit an ONNX model; goat evaluates it on a hidden test set and reports its score.",
         lifespan=lifespan,
     )
-    app.add_middleware(UploadMetrics)
+    app.add_middleware(UploadMetrics, tasks=set(registry))
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"]
     )
@@ -61,7 +64,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+_REFUSAL_STATUS: dict[type[intake.Refusal], int] = {
+    intake.TooLarge: 413,
+    intake.Unusable: 422,
+    intake.QueueFull: 429,
+    intake.QueueDown: 503,
+}
+
+
 def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(intake.Refusal)
+    async def refused(_: Request, refusal: intake.Refusal) -> JSONResponse:
+        headers = {"Retry-After": str(refusal.retry_after_s)} if refusal.retry_after_s else None
+        return JSONResponse(
+            status_code=_REFUSAL_STATUS[type(refusal)], content={"detail": refusal.detail}, headers=headers
+        )
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())

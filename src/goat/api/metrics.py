@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import collections
 import time
+from collections.abc import Collection
 
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from redis.exceptions import RedisError
-from rq import Queue, Worker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from goat.tasks import TASKS
+from goat.queue.jobs import Queue
+from goat.queue.workers import live_workers, running_ids
 
 SUBMISSIONS = Counter("goat_submissions_total", "Uploads by outcome at the door", ["task", "outcome"])
 UPLOAD_SECONDS = Histogram(
@@ -39,10 +41,8 @@ class QueueCollector(Collector):
         running = GaugeMetricFamily("goat_running", "Submissions being evaluated")
         try:
             length.add_metric([], self.queue.count)
-            running.add_metric([], len(self.queue.started_job_registry.get_job_ids(cleanup=False)))
-            states: dict[str, int] = {}
-            for worker in Worker.all(queue=self.queue):
-                states[worker.get_state()] = states.get(worker.get_state(), 0) + 1
+            running.add_metric([], len(running_ids(self.queue)))
+            states = collections.Counter(worker.state for worker in live_workers(self.queue))
             for state, count in states.items():
                 workers.add_metric([state], count)
         except RedisError:
@@ -53,8 +53,9 @@ class QueueCollector(Collector):
 class UploadMetrics:
     """Counts each upload by its answer; plain ASGI, so the request body streams through untouched."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, tasks: Collection[str]) -> None:
         self.app = app
+        self.tasks = tasks
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or not scope["path"].startswith("/submit/"):
@@ -74,5 +75,5 @@ class UploadMetrics:
         finally:
             task = scope["path"].removeprefix("/submit/").strip("/")
             outcome = "accepted" if status == 202 else f"rejected_{status}"
-            SUBMISSIONS.labels(task=task if task in TASKS else "unknown", outcome=outcome).inc()
+            SUBMISSIONS.labels(task=task if task in self.tasks else "unknown", outcome=outcome).inc()
             UPLOAD_SECONDS.observe(time.perf_counter() - started)

@@ -1,4 +1,7 @@
-"""The API's response bodies (the seed's SubmissionResponse, StatusResponse and QueueStatus)."""
+"""The API's response bodies (the seed's SubmissionResponse, StatusResponse and QueueStatus).
+
+A result is the executor's own type (goat.executors.results), not a copy of it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,9 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from goat.executors.results import Result
+from goat.tasks.base import MetricValue
 
 SubmissionStatus = Literal["queued", "running", "completed", "failed"]
 
@@ -27,30 +33,6 @@ class SubmissionResponse(BaseModel):
 class Progress(BaseModel):
     done: int = Field(description="Samples evaluated so far.")
     total: int
-
-
-class Performance(BaseModel):
-    inference_time_s: float
-    throughput_ips: float
-    latency_ms_p50: float
-    latency_ms_p95: float
-    batch_size: int
-    num_samples: int
-    provider: str
-    device: str
-    queue_wait_s: float
-    load_time_s: float
-    transfer_time_s: float = Field(description="Copying the test set to where the model runs.")
-    scoring_time_s: float = Field(
-        description="Scoring; beside a GPU each batch is scored while the next one runs, hidden behind it."
-    )
-
-
-class Result(BaseModel):
-    score: float = Field(description="The task's primary metric (task2: delta1, higher is better).")
-    metrics: dict[str, float]
-    performance: Performance
-    worker_id: str
 
 
 class StatusResponse(BaseModel):
@@ -108,15 +90,19 @@ class SubmitHealth(BaseModel):
 class TaskInfo(BaseModel):
     name: str
     title: str
-    input_shape: list[int | str] = Field(description="N is the batch: fixed or symbolic in the model.")
+    input_shape: list[int | str] = Field(
+        description="N is the batch: fixed or symbolic in the model; height and width may be symbolic too."
+    )
     input_dtype: str
-    output_shapes: list[list[int | str]] = Field(description="Either is accepted.")
-    output_kind: str = Field(description="What the output is read as (task2: relative disparity).")
+    output_shapes: list[list[int | str]] = Field(description="Any one of these is accepted.")
+    output_dtypes: list[list[str]] = Field(description="The element types accepted for each output shape.")
+    output_kind: str = Field(description="What the output is read as.")
     preprocessing: str
-    alignment: str
     metrics: list[str]
     score_metric: str
     score_direction: str
+    columns: list[str] = Field(description="Metrics shown beside the score.")
+    details: dict[str, object] = Field(description="The task's own parameters (alignment, class names, ...).")
 
 
 class LeaderboardEntry(BaseModel):
@@ -124,7 +110,7 @@ class LeaderboardEntry(BaseModel):
     participant: str | None = Field(description="None for an anonymous submission.")
     submission_id: str
     score: float
-    metrics: dict[str, float]
+    metrics: dict[str, MetricValue]
     throughput_ips: float
     finished_at: datetime
 
@@ -133,4 +119,5 @@ class Leaderboard(BaseModel):
     task: str
     score_metric: str
     score_direction: str
+    columns: list[str] = Field(description="Metrics shown beside the score.")
     entries: list[LeaderboardEntry]

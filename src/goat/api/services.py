@@ -6,19 +6,19 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-from fastapi import Request
 from redis import Redis
-from rq import Queue
 
 from goat.api.changes import ChangeListener
 from goat.checks import ModelChecker
 from goat.core.config import Settings
 from goat.queue.connection import connect
-from goat.queue.jobs import JobPolicy, evaluation_queue
+from goat.queue.jobs import JobPolicy, Queue, evaluation_queue
 from goat.queue.live import announce
 from goat.queue.sweeper import Sweeper
 from goat.storage.model_files import ModelStore
 from goat.storage.submissions import SubmissionStore
+from goat.tasks import TaskRegistry
+from goat.worker.outcomes import Outcomes
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ ABANDONED_UPLOAD_S = 3600.0
 @dataclass(frozen=True, kw_only=True)
 class Services:
     settings: Settings
+    tasks: TaskRegistry
     redis: Redis
     queue: Queue
     submissions: SubmissionStore
@@ -38,14 +39,14 @@ class Services:
     changes: ChangeListener
 
     @classmethod
-    def start(cls, settings: Settings) -> Services:
+    def start(cls, settings: Settings, tasks: TaskRegistry) -> Services:
         redis = connect(settings.resolved_redis_url)
         submissions = SubmissionStore(settings.resolved_database_url, on_change=partial(announce, redis))
         submissions.unfinished()  # creates the schema and fails fast on a bad DATABASE_URL
         queue = evaluation_queue(redis)
         sweeper = Sweeper(
             queue,
-            submissions,
+            Outcomes(settings.resolved_database_url, redis),
             interval_s=settings.maintenance_interval,
             policy=JobPolicy.from_settings(settings),
         )
@@ -55,6 +56,7 @@ class Services:
             log.info("removed %d partial uploads left by an earlier API process", removed)
         return cls(
             settings=settings,
+            tasks=tasks,
             redis=redis,
             queue=queue,
             sweeper=sweeper,
@@ -70,7 +72,3 @@ class Services:
         self.sweeper.stop()
         self.checker.close()
         self.redis.close()
-
-
-def get_services(request: Request) -> Services:
-    return request.app.state.services

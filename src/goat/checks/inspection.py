@@ -12,6 +12,7 @@ from goat.checks.errors import ModelRejected, printable
 from goat.checks.external_data import reject_external_data
 from goat.checks.interface import read_interface
 from goat.checks.opsets import canonical_domain, reject_unsupported_versions
+from goat.tasks.base import ModelInterface
 
 _PROTOBUF_LIMIT = 2**31 - 1
 _CHECKER_LINES = 4
@@ -25,33 +26,31 @@ class ModelInfo:
     input_name: str
     output_name: str
     batch_size: int | None  # the fixed batch dimension, or None when it is symbolic
-    output_has_channel_axis: bool  # the output is [N, 1, S, S] rather than [N, S, S]
     opsets: dict[str, int]  # domain ("" for the default ONNX domain) -> version
     ir_version: int
 
 
-def inspect_model(path: Path, *, channels: int, image_size: int) -> ModelInfo:
+def inspect_model(path: Path, *, interface: ModelInterface) -> ModelInfo:
     """Raise ModelRejected, naming the most basic problem first, or describe the model.
 
     The ONNX checker runs last and reads the file itself once the parsed model is released, so a large
     model is held in memory once rather than twice.
     """
-    info = _inspect_proto(path, channels=channels, image_size=image_size)
+    info = _inspect_proto(path, interface)
     _run_onnx_checker(path)
     return info
 
 
-def _inspect_proto(path: Path, *, channels: int, image_size: int) -> ModelInfo:
+def _inspect_proto(path: Path, interface: ModelInterface) -> ModelInfo:
     model = _load(path)
     reject_external_data(model)
     reject_foreign_operators(model)
     reject_unsupported_versions(model)
-    interface = read_interface(model.graph, channels=channels, image_size=image_size)
+    found = read_interface(model.graph, interface)
     return ModelInfo(
-        input_name=interface.input_name,
-        output_name=interface.output_name,
-        batch_size=interface.batch_size,
-        output_has_channel_axis=interface.output_has_channel_axis,
+        input_name=found.input_name,
+        output_name=found.output_name,
+        batch_size=found.batch_size,
         opsets={canonical_domain(opset.domain): opset.version for opset in model.opset_import},
         ir_version=model.ir_version,
     )

@@ -1,11 +1,15 @@
-"""Checks the model's inputs and outputs against what the evaluator feeds it and reads back."""
+"""Checks the model's inputs and outputs against what the executor feeds it and reads back.
+
+The task declares the interface (goat.tasks.base.ModelInterface); this reads the ONNX graph against it.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from onnx import GraphProto, TensorProto, TensorShapeProto, ValueInfoProto
+from onnx import GraphProto, TensorProto, TensorShapeProto, ValueInfoProto, helper
 
 from goat.checks.errors import ModelRejected, printable, quoted
+from goat.tasks.base import ModelInterface, OutputLayout
 
 Dims = Sequence[TensorShapeProto.Dimension]
 _OTHER_TYPES = {
@@ -22,25 +26,24 @@ class Interface:
     input_name: str
     output_name: str
     batch_size: int | None
-    output_has_channel_axis: bool
 
 
-def read_interface(graph: GraphProto, *, channels: int, image_size: int) -> Interface:
-    """Accept [N, C, S, S] -> [N, S, S] or [N, 1, S, S], with N fixed or symbolic.
+def read_interface(graph: GraphProto, interface: ModelInterface) -> Interface:
+    """Accept [N, C, S, S] in and any of the task's output layouts out, with N fixed or symbolic.
 
-    Output dimensions may be symbolic, since they cannot be resolved without running the model, but any fixed
-    one must be the expected size.
+    The input's height and width may be symbolic (exports with dynamic axes): the model is then fed at S.
+    Output dimensions may be symbolic too, since they cannot be resolved without running the model, but any
+    fixed one must be the expected size; the executor checks the real shape of every output.
     """
     stored = {tensor.name for tensor in graph.initializer} | {s.values.name for s in graph.sparse_initializer}
     image = _only("input", [value for value in graph.input if value.name not in stored])
-    batch = _check_input(image, channels=channels, image_size=image_size)
-    depth = _only("output", list(graph.output))
-    has_channel_axis = _check_output(depth, batch=batch, image_size=image_size)
+    batch = _check_input(image, interface)
+    output = _only("output", list(graph.output))
+    _check_output(output, batch=batch, interface=interface)
     return Interface(
         input_name=image.name,
-        output_name=depth.name,
+        output_name=output.name,
         batch_size=batch.dim_value if _is_fixed(batch) else None,
-        output_has_channel_axis=has_channel_axis,
     )
 
 
@@ -53,56 +56,72 @@ def _only(role: str, values: list[ValueInfoProto]) -> ValueInfoProto:
     return values[0]
 
 
-def _check_input(value: ValueInfoProto, *, channels: int, image_size: int) -> TensorShapeProto.Dimension:
+def _check_input(value: ValueInfoProto, interface: ModelInterface) -> TensorShapeProto.Dimension:
     """Return the batch dimension."""
-    dims = _float_tensor_dims(value, "input")
-    sizes = (channels, image_size, image_size)
-    if dims is None or not _input_fits(dims, sizes):
-        expected = f"[N, {channels}, {image_size}, {image_size}] (N fixed or symbolic)"
+    spec = interface.input
+    dims = _tensor_dims(value, "input", (spec.dtype,))
+    if dims is None or not _input_fits(dims, spec.channels, spec.image_size):
+        size = spec.image_size
+        expected = (
+            f"[N, {spec.channels}, {size}, {size}] (N fixed or symbolic; height and width {size} or symbolic)"
+        )
         raise ModelRejected(f"input {quoted(value.name)} has {_shape_text(dims)}; expected {expected}")
     return dims[0]
 
 
-def _check_output(value: ValueInfoProto, *, batch: TensorShapeProto.Dimension, image_size: int) -> bool:
-    """Return whether the output has the singleton channel axis."""
-    dims = _float_tensor_dims(value, "output")
-    if dims is None or not _output_fits(dims, batch=batch, image_size=image_size):
-        n = str(batch.dim_value) if _is_fixed(batch) else "N"
-        expected = f"[{n}, {image_size}, {image_size}] or [{n}, 1, {image_size}, {image_size}]"
-        raise ModelRejected(f"output {quoted(value.name)} has {_shape_text(dims)}; expected {expected}")
-    return len(dims) == 4
+def _check_output(
+    value: ValueInfoProto, *, batch: TensorShapeProto.Dimension, interface: ModelInterface
+) -> None:
+    dtypes = tuple(dict.fromkeys(dtype for layout in interface.outputs for dtype in layout.dtypes))
+    dims = _tensor_dims(value, "output", dtypes)
+    dtype = _numpy_name(value.type.tensor_type.elem_type)
+    size = interface.input.image_size
+    layouts = [layout for layout in interface.outputs if dtype in layout.dtypes]
+    if dims is None or not any(_output_fits(dims, batch=batch, layout=lay, size=size) for lay in layouts):
+        n = batch.dim_value if _is_fixed(batch) else "N"
+        raise ModelRejected(
+            f"output {quoted(value.name)} has {_shape_text(dims)} ({dtype}); "
+            f"expected {interface.expected_outputs(n)}"
+        )
 
 
-def _input_fits(dims: Dims, sizes: tuple[int, int, int]) -> bool:
+def _input_fits(dims: Dims, channels: int, image_size: int) -> bool:
     if len(dims) != 4:
         return False
     batch_fits = dims[0].dim_value > 0 or not _is_fixed(dims[0])
-    return batch_fits and all(
-        _is_fixed(dim) and dim.dim_value == size for dim, size in zip(dims[1:], sizes, strict=True)
-    )
+    channels_fit = _is_fixed(dims[1]) and dims[1].dim_value == channels
+    return batch_fits and channels_fit and all(_may_be(dim, image_size) for dim in dims[2:])
 
 
-def _output_fits(dims: Dims, *, batch: TensorShapeProto.Dimension, image_size: int) -> bool:
+def _output_fits(dims: Dims, *, batch: TensorShapeProto.Dimension, layout: OutputLayout, size: int) -> bool:
     """Fixed sizes must match, symbolic ones cannot be judged; a fixed batch must be the input's batch."""
-    if len(dims) not in (3, 4):
+    expected = layout.dims(0, size)[1:]
+    if len(dims) != len(expected) + 1:
         return False
     batch_fits = not _is_fixed(dims[0]) or (_is_fixed(batch) and dims[0].dim_value == batch.dim_value)
-    sizes = (1, image_size, image_size)[4 - len(dims) :]
-    return batch_fits and all(_may_be(dim, size) for dim, size in zip(dims[1:], sizes, strict=True))
+    return batch_fits and all(_may_be(dim, int(want)) for dim, want in zip(dims[1:], expected, strict=True))
 
 
-def _float_tensor_dims(value: ValueInfoProto, role: str) -> Dims | None:
-    """The declared dimensions of a float32 tensor, or None when its shape is not declared."""
+def _tensor_dims(value: ValueInfoProto, role: str, dtypes: tuple[str, ...]) -> Dims | None:
+    """The declared dimensions of a tensor of one of `dtypes`, or None when its shape is not declared."""
     kind = value.type.WhichOneof("value")
+    wanted = " or ".join(dtypes)
     if kind != "tensor_type":
         found = _OTHER_TYPES.get(kind, f"a {kind}")
-        raise ModelRejected(f"{role} {quoted(value.name)} is {found}; expected a float32 tensor")
+        raise ModelRejected(f"{role} {quoted(value.name)} is {found}; expected a {wanted} tensor")
     tensor = value.type.tensor_type
-    if tensor.elem_type != TensorProto.FLOAT:
+    if _numpy_name(tensor.elem_type) not in dtypes:
         raise ModelRejected(
-            f"{role} {quoted(value.name)} has element type {_type_name(tensor.elem_type)}; expected float32"
+            f"{role} {quoted(value.name)} has element type {_type_name(tensor.elem_type)}; expected {wanted}"
         )
     return tensor.shape.dim if tensor.HasField("shape") else None
+
+
+def _numpy_name(elem_type: int) -> str:
+    try:
+        return helper.tensor_dtype_to_np_dtype(elem_type).name
+    except (KeyError, ValueError):
+        return _type_name(elem_type)
 
 
 def _is_fixed(dim: TensorShapeProto.Dimension) -> bool:

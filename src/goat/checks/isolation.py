@@ -21,6 +21,7 @@ import psutil
 from goat.checks.errors import ModelRejected
 from goat.checks.inspection import ModelInfo, inspect_model
 from goat.checks.opsets import runtime_support
+from goat.tasks.base import ModelInterface
 
 # The API process runs threads, so it is never forked; "spawn" has no shared state to get wrong.
 _CONTEXT = multiprocessing.get_context("spawn")
@@ -29,7 +30,7 @@ _STARTUP_TIMEOUT = 120.0
 # How long a child that hung up may take to finish dying before it is killed.
 _EXIT_GRACE = 10.0
 
-_Request = tuple[Path, int, int]
+_Request = tuple[Path, ModelInterface]
 _Reply = tuple[str, Any]
 
 
@@ -120,14 +121,14 @@ class ModelChecker:
         """The current child's process id (it may have died since the last check)."""
         return self._open_worker().pid
 
-    def check(self, path: Path, *, channels: int, image_size: int) -> ModelInfo:
+    def check(self, path: Path, *, interface: ModelInterface) -> ModelInfo:
         """Raise ModelRejected or describe the model; the child opens the path, the file never enters here."""
         with self._lock:
             worker = self._open_worker()
             if not worker.alive():
                 worker = self._replace_worker()
             try:
-                status, payload = worker.request((path, channels, image_size), timeout=self._timeout)
+                status, payload = worker.request((path, interface), timeout=self._timeout)
             except _WorkerLost as lost:
                 self._replace_worker()
                 raise ModelRejected(str(lost)) from None
@@ -176,18 +177,18 @@ def _serve(connection: Connection, memory_limit_bytes: int | None) -> None:
     connection.send(("ready", None))
     while True:
         try:
-            path, channels, image_size = connection.recv()
+            path, interface = connection.recv()
         except EOFError:
             return
-        reply = _answer(path, channels=channels, image_size=image_size, memory_limit_bytes=memory_limit_bytes)
+        reply = _answer(path, interface=interface, memory_limit_bytes=memory_limit_bytes)
         connection.send(reply)
         if reply[0] == "exhausted":
             return  # a fresh child, rather than one whose heap is fragmented near the cap
 
 
-def _answer(path: Path, *, channels: int, image_size: int, memory_limit_bytes: int | None) -> _Reply:
+def _answer(path: Path, *, interface: ModelInterface, memory_limit_bytes: int | None) -> _Reply:
     try:
-        return "accepted", inspect_model(path, channels=channels, image_size=image_size)
+        return "accepted", inspect_model(path, interface=interface)
     except ModelRejected as rejection:
         return "rejected", rejection.message
     except MemoryError:

@@ -84,16 +84,17 @@ def queue(snapshot: dict[str, Any]) -> None:
 
 def leaderboard(board: dict[str, Any]) -> None:
     arrow = "higher" if board["score_direction"] == "higher" else "lower"
+    columns = board["columns"]
     table = Table(
-        "rank", "participant", board["score_metric"], "abs_rel", "images/s", "submission", "finished"
+        "rank", "participant", board["score_metric"], *columns, "images/s", "submission", "finished"
     )
     table.title = f"{board['task']}: {board['score_metric']}, {arrow} is better"
     for entry in board["entries"]:
         table.add_row(
             str(entry["rank"]),
             entry["participant"] or "(anonymous)",
-            f"{entry['score']:.4f}",
-            f"{entry['metrics'].get('abs_rel', float('nan')):.4f}",
+            _number(entry["score"]),
+            *(_number(entry["metrics"].get(column)) for column in columns),
             f"{entry['throughput_ips']:.1f}",
             entry["submission_id"],
             entry["finished_at"],
@@ -104,5 +105,14 @@ def leaderboard(board: dict[str, Any]) -> None:
 def _table(title: str, values: dict[str, Any]) -> Table:
     table = Table(title, "value")
     for name, value in values.items():
-        table.add_row(name, f"{value:.4f}" if isinstance(value, float) else str(value))
+        table.add_row(name, _number(value))
     return table
+
+
+def _number(value: Any) -> str:
+    """Metrics are numbers, per-class lists of them, or null where there is no evidence."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_number(item) for item in value) + "]"
+    if value is None:
+        return "-"
+    return f"{value:.4f}" if isinstance(value, float) else str(value)

@@ -26,7 +26,7 @@ def up(
 ) -> None:
     """Run everything in the foreground: Redis (embedded unless one answers), the API, the workers."""
     from goat.cli.supervisor import Supervisor
-    from goat.worker.devices import cuda_available, visible_gpus
+    from goat.executors.devices import cuda_available, visible_gpus
     from goat.worker.runner import default_worker_count
 
     settings = get_settings()

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from goat.core.config import Settings
+from goat.core.processes import die_with_parent
 from goat.queue.connection import answers, connect
 from goat.queue.server import server_command
-from goat.worker.confinement import die_with_parent
 
 log = logging.getLogger("goat.up")
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")

@@ -60,7 +60,8 @@ class Settings(BaseSettings):
     shutdown_grace: float = Field(default=20.0, alias="SHUTDOWN_GRACE", ge=0)
     maintenance_interval: int = Field(default=60, alias="MAINTENANCE_INTERVAL", ge=1)
 
-    # The depth task's test set.
+    # task2's test set, and the defaults of every task in TASKS_FILE (src/goat/tasks/registry.py).
+    tasks_file: Path | None = Field(default=None, alias="TASKS_FILE")
     batch_size: int = Field(default=8, alias="BATCH_SIZE", ge=1)
     image_size: int = Field(default=448, alias="IMAGE_SIZE", ge=8)
     num_samples: int | None = Field(default=None, alias="NUM_SAMPLES", ge=1)
@@ -76,6 +77,8 @@ class Settings(BaseSettings):
         self.upload_dir = (self.upload_dir or self.data_dir / "uploads").expanduser().resolve()
         if self.dataset_dir is not None:
             self.dataset_dir = self.dataset_dir.expanduser().resolve()
+        if self.tasks_file is not None:
+            self.tasks_file = self.tasks_file.expanduser().resolve()
         return self
 
     @property
@@ -93,11 +96,6 @@ class Settings(BaseSettings):
     @property
     def redis_dir(self) -> Path:
         return self.data_dir / "redis"
-
-    @property
-    def synthetic_num_samples(self) -> int:
-        """The seed's 96 when NUM_SAMPLES is unset; a folder dataset then uses every sample."""
-        return self.num_samples or 96
 
 
 @lru_cache(maxsize=1)

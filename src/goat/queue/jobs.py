@@ -10,9 +10,11 @@ from rq.job import Callback, Job
 
 from goat.core.config import Settings
 
+__all__ = ["QUEUE_NAME", "JobPolicy", "Queue", "enqueue_evaluation", "evaluation_queue", "queue_position"]
+
 QUEUE_NAME = "evaluation_queue"
-EVALUATE = "goat.worker.job.evaluate_submission"
-ON_FAILURE = "goat.worker.outcome.on_job_failure"
+EVALUATE = "goat.queue.rq_worker.run_job"
+ON_FAILURE = "goat.queue.rq_worker.on_job_failure"
 
 
 def evaluation_queue(connection: Redis) -> Queue:

@@ -21,7 +21,8 @@ from rq.registry import StartedJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
 from goat.queue.jobs import JobPolicy, enqueue_evaluation
-from goat.storage.submissions import SubmissionStore, as_utc, utcnow
+from goat.storage.submissions import as_utc, utcnow
+from goat.worker.outcomes import Outcomes
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +33,13 @@ class Sweeper:
     def __init__(
         self,
         queue: Queue,
-        store: SubmissionStore,
+        outcomes: Outcomes,
         *,
         interval_s: float,
         policy: JobPolicy,
     ) -> None:
         self.queue = queue
-        self.store = store
+        self.outcomes = outcomes
         self.interval_s = interval_s
         self.policy = policy
         # A row younger than this may still be on its way into Redis.
@@ -80,7 +81,7 @@ class Sweeper:
 
     def reconcile(self) -> None:
         cutoff = utcnow() - self.grace
-        rows = [row for row in self.store.unfinished() if as_utc(row.created_at) <= cutoff]
+        rows = [row for row in self.outcomes.store.unfinished() if as_utc(row.created_at) <= cutoff]
         placed = self._placed_job_ids()
         stranded = set()
         for row in rows:
@@ -91,8 +92,8 @@ class Sweeper:
                 continue
             status = job.get_status()
             if status in _ENDED:
-                self.store.mark_failed(row.id, error="the evaluation ended without recording a result")
-                log.error("submission %s: job %s without a result; marked failed", row.id, status)
+                log.error("submission %s: job %s without a result", row.id, status)
+                self.outcomes.failed(row.id, reason="the evaluation ended without recording a result")
             elif status == JobStatus.QUEUED and row.id not in placed:
                 stranded.add(row.id)
                 if row.id in self._stranded_before:

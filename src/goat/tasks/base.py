@@ -1,23 +1,32 @@
-"""What a task is: the contract between the evaluation service and a task's data and metrics.
+"""What a task is: the contract between the evaluation service and a task's models, data and metrics.
 
-The worker only speaks this interface, so a second task is a new `TaskDefinition`, not new plumbing.
+The door checks, the executor, the API and the CLI speak only this interface, so a new task is a new
+`TaskDefinition` under tasks/, not new plumbing.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal, Protocol, Self
 
 import numpy as np
 
 Direction = Literal["higher", "lower"]
+MetricValue = float | list[float | None] | None
+"""A metric is a number, or (per class) a list of numbers, null where a class has no evidence."""
+
+
+class UnusableOutput(ValueError):
+    """The model's output cannot be read as the task's; the message is written for the participant."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class InputSpec:
-    """The one input tensor a submitted model must take: float32 NCHW, batch fixed or symbolic.
+    """The one input tensor a submitted model must take: float32 NCHW, batch fixed or symbolic, height and
+    width fixed at image_size or symbolic (then fed at image_size).
 
     Images are resized to image_size x image_size with the `resize` filter (aspect ratio not kept), scaled to
     [0, 1] and normalised per channel with `mean` and `std`.
@@ -44,14 +53,61 @@ class InputSpec:
     def sample_shape(self) -> tuple[int, int, int]:
         return (self.channels, self.image_size, self.image_size)
 
+    def describe(self) -> str:
+        size = self.image_size
+        return (
+            f"RGB, resized to {size}x{size} ({self.resize}), scaled to [0, 1], normalised with mean "
+            f"{list(self.mean)} and std {list(self.std)}, NCHW {self.dtype}"
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class OutputLayout:
+    """One output a task can read: [N, S, S] when `channels` is None, else [N, channels, S, S]."""
+
+    channels: int | None
+    dtypes: tuple[str, ...]
+    """numpy names of the element types accepted, e.g. ("float32",)."""
+
+    def dims(self, batch: int | str, image_size: int) -> list[int | str]:
+        middle = [] if self.channels is None else [self.channels]
+        return [batch, *middle, image_size, image_size]
+
+    def text(self, batch: int | str, image_size: int) -> str:
+        shape = "[" + ", ".join(map(str, self.dims(batch, image_size))) + "]"
+        return f"{shape} {' or '.join(self.dtypes)}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelInterface:
+    """What a model for a task takes and returns: the door checks it, the executor reads outputs by it.
+
+    Plain data, so it crosses into the checker's process as it is.
+    """
+
+    input: InputSpec
+    outputs: tuple[OutputLayout, ...]
+
+    def expected_outputs(self, batch: int | str = "N") -> str:
+        return " or ".join(layout.text(batch, self.input.image_size) for layout in self.outputs)
+
+    def layout_of(self, shape: tuple[int, ...], dtype: str, *, batch: int) -> OutputLayout:
+        """The layout of an output returned for `batch` samples; UnusableOutput names both shapes."""
+        for layout in self.outputs:
+            if list(shape) == layout.dims(batch, self.input.image_size) and dtype in layout.dtypes:
+                return layout
+        raise UnusableOutput(
+            f"the model returned an output of shape {list(shape)} ({dtype}) for an input batch of "
+            f"{[batch, *self.input.sample_shape]}; expected {self.expected_outputs(batch)}"
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class DatasetParams:
     """Everything that selects and shapes a test set; the cache key is built from what shapes the data.
 
-    image_size governs the test set (the service's IMAGE_SIZE); a task's input_spec.image_size is only its
-    default. num_samples=None means the task's default: for a folder dataset every sample, for generated data
-    the task's own count (96 for task2). seed only affects generated data. cache_dir=None disables the cache.
+    num_samples=None means the task's default: for a folder dataset every sample, for generated data the
+    task's own count (96). seed only affects generated data. cache_dir=None disables the cache.
     """
 
     image_size: int
@@ -80,42 +136,68 @@ class TestSet(Protocol):
 
 
 class Scorer(Protocol):
-    """Accumulates per-sample metrics batch by batch, so progress and scoring overlap inference."""
+    """Accumulates evidence batch by batch, so progress and scoring overlap inference."""
 
     def add(self, start: int, predictions: np.ndarray) -> None:
-        """Score predictions (B, S, S) float32 for samples start..start+B-1."""
+        """Score predictions, as the task's `read_output` returned them, for samples start..start+B-1."""
 
-    def result(self) -> dict[str, float]:
-        """Every metric of the task, averaged over the samples added so far."""
+    def result(self) -> dict[str, MetricValue]:
+        """Every metric of the task over the samples added so far."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class TaskDefinition:
-    """A task in one place: its input, its data, how outputs are read and scored, and its ranking metric."""
+class TaskDefinition(ABC):
+    """A task in one place: its models' interface, its data, how outputs are read and scored, its ranking
+    metric, and the metrics shown beside the score (`columns`)."""
 
     name: str
     title: str
     input_spec: InputSpec
-    output_kind: str
-    alignment: str
     metrics: tuple[str, ...]
     score_metric: str
     score_direction: Direction
-    options: Mapping[str, object] = field(default_factory=dict)
+    columns: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.score_metric not in self.metrics:
             raise ValueError(f"{self.name}: score metric {self.score_metric!r} is not one of its metrics")
         if self.score_direction not in ("higher", "lower"):
             raise ValueError(f"{self.name}: score_direction must be 'higher' or 'lower'")
+        if unknown := sorted(set(self.columns) - set(self.metrics)):
+            raise ValueError(f"{self.name}: column(s) {', '.join(unknown)} are not among its metrics")
+
+    @property
+    def interface(self) -> ModelInterface:
+        return ModelInterface(input=self.input_spec, outputs=self.output_layouts())
 
     def with_image_size(self, image_size: int) -> Self:
-        """This task with input_spec.image_size set: what a model must accept under that IMAGE_SIZE."""
+        """This task at another size: what a model must accept, and the size its test set is made at."""
         return replace(self, input_spec=replace(self.input_spec, image_size=image_size))
 
-    def load_test_set(self, params: DatasetParams) -> TestSet:
-        """The test set preprocessed at params.image_size (which overrides input_spec.image_size)."""
-        raise NotImplementedError
+    def read_output(self, output: np.ndarray, *, batch: int) -> np.ndarray:
+        """The model's raw output for a batch, as the scorer takes it; UnusableOutput when it cannot be."""
+        layout = self.interface.layout_of(output.shape, output.dtype.name, batch=batch)
+        return self.convert_output(output, layout)
 
-    def scorer(self, test_set: TestSet) -> Scorer:
-        raise NotImplementedError
+    @abstractmethod
+    def output_layouts(self) -> tuple[OutputLayout, ...]:
+        """The outputs a model may return, each read by `convert_output`."""
+
+    @abstractmethod
+    def convert_output(self, output: np.ndarray, layout: OutputLayout) -> np.ndarray:
+        """An output already matched to `layout`, as the scorer takes it."""
+
+    @abstractmethod
+    def output_description(self) -> str:
+        """What the output is read as, for the participant."""
+
+    @abstractmethod
+    def details(self) -> Mapping[str, object]:
+        """What else a participant needs to know to score well (alignment, class names, ...)."""
+
+    @abstractmethod
+    def load_test_set(self, params: DatasetParams) -> TestSet:
+        """The test set preprocessed at params.image_size."""
+
+    @abstractmethod
+    def scorer(self, test_set: TestSet) -> Scorer: ...

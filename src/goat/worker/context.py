@@ -6,14 +6,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from goat.core.config import Settings
-from goat.tasks.base import TaskDefinition, TestSet
-from goat.worker.devices import Device
-from goat.worker.limits import Limits
+from goat.executors.devices import Device
+from goat.executors.inference import RunOptions
+from goat.executors.limits import Limits
+from goat.tasks import Task, TestSet
 
 
 @dataclass(frozen=True)
 class LoadedTask:
-    definition: TaskDefinition
+    task: Task
     test_set: TestSet
 
 
@@ -23,7 +24,7 @@ class WorkerContext:
     worker_id: str
     tasks: Mapping[str, LoadedTask]
     device: Device
-    threads: int
+    options: RunOptions
     limits: Limits
 
 

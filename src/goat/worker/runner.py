@@ -9,21 +9,21 @@ import time
 import uuid
 
 import numpy as np
-import psutil
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Worker
 
 from goat.core.config import Settings, cpu_count
+from goat.executors.devices import Device, choose_device
+from goat.executors.inference import RunOptions
+from goat.executors.limits import Limits
+from goat.executors.runtime import gpu_options
 from goat.queue.connection import answers, connect
 from goat.queue.jobs import evaluation_queue
+from goat.queue.rq_worker import EvaluationWorker
+from goat.queue.workers import forget_dead_workers
 from goat.storage.submissions import SubmissionStore
-from goat.tasks import TASKS
-from goat.tasks.base import DatasetParams
+from goat.tasks import load_registry
 from goat.worker import context
-from goat.worker.devices import Device, choose_device
-from goat.worker.evaluation_worker import EvaluationWorker
-from goat.worker.limits import Limits
 
 log = logging.getLogger(__name__)
 
@@ -43,19 +43,12 @@ def intra_op_threads(settings: Settings, *, device: Device, workers: int) -> int
 
 
 def load_tasks(settings: Settings) -> dict[str, context.LoadedTask]:
-    params = DatasetParams(
-        image_size=settings.image_size,
-        num_samples=settings.num_samples,
-        seed=settings.dataset_seed,
-        dataset_dir=settings.dataset_dir,
-        cache_dir=settings.cache_dir,
-    )
     loaded = {}
-    for name, definition in TASKS.items():
+    for name, task in load_registry(settings).items():
         started = time.perf_counter()
-        test_set = definition.load_test_set(params)
+        test_set = task.load_test_set()
         log.info("task %s: %d samples ready in %.1f s", name, len(test_set), time.perf_counter() - started)
-        loaded[name] = context.LoadedTask(definition, test_set)
+        loaded[name] = context.LoadedTask(task, test_set)
     return loaded
 
 
@@ -71,7 +64,9 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             worker_id=worker_id,
             tasks=load_tasks(settings),
             device=device,
-            threads=threads,
+            options=RunOptions(
+                threads=threads, gpu=gpu_options(settings), score_beside_inference=device.is_cuda
+            ),
             limits=limits,
         )
     )
@@ -87,8 +82,6 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             maintenance_interval=settings.maintenance_interval,
             # RQ blocks on the queue for worker_ttl - 15 s and runs maintenance between blocks.
             worker_ttl=settings.maintenance_interval + 15,
-            limits=limits,
-            limit_address_space=not device.is_cuda,
             heartbeat_grace=settings.heartbeat_grace,
             shutdown_grace=settings.shutdown_grace,
             info={"goat_worker_id": worker_id, "device": device.label, "provider": device.provider},
@@ -108,21 +101,11 @@ def prepare_for_forks(settings: Settings) -> None:
     """Work every evaluation would repeat, done once here: its modules and the database engine; then
     gc.freeze(), so a forked evaluation's first collection does not walk (and copy the pages of) every
     object inherited from the worker."""
-    import goat.worker.job  # noqa: F401  (RQ imports it in each work-horse otherwise)
+    import goat.queue.rq_worker  # noqa: F401  (RQ imports it in each work-horse otherwise)
 
     SubmissionStore(settings.resolved_database_url).unfinished()
     np.percentile(np.zeros(2), 50)  # its first call imports numpy.ma
     gc.freeze()
-
-
-def forget_dead_workers(connection: Redis) -> None:
-    """Unregister workers of this host whose process is gone (killed, crashed): the queue status shows
-    live workers only, instead of ghosts until their registration expires. Other hosts' entries expire."""
-    host = socket.gethostname()
-    for worker in Worker.all(queue=evaluation_queue(connection)):
-        if worker.hostname == host and worker.pid and not psutil.pid_exists(worker.pid):
-            worker.register_death()
-            log.info("forgot worker %s (pid %d is gone)", worker.name, worker.pid)
 
 
 def _wait_for_redis(connection: Redis) -> None:

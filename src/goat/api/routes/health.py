@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
+from goat.api.deps import ServicesDep
 from goat.api.schemas import ErrorResponse, Health, SubmitHealth
-from goat.api.services import Services, get_services
 from goat.queue.connection import answers
 
 router = APIRouter()
@@ -25,7 +23,7 @@ def health() -> Health:
     responses={503: {"model": ErrorResponse}},
     summary="Submissions can be accepted: Redis answers",
 )
-def submit_health(services: Annotated[Services, Depends(get_services)]) -> SubmitHealth | JSONResponse:
+def submit_health(services: ServicesDep) -> SubmitHealth | JSONResponse:
     if not answers(services.redis):
         return JSONResponse(
             status_code=503, content={"detail": "the queue (Redis) is not answering; submissions are paused"}

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from goat.api.routes.submissions import get_task
+from goat.api.deps import ServicesDep, TaskDep
 from goat.api.schemas import ErrorResponse, Leaderboard, LeaderboardEntry
-from goat.api.services import Services, get_services
+from goat.executors.results import Result
 from goat.storage.submissions import as_utc
-from goat.tasks.base import TaskDefinition
 
 router = APIRouter(prefix="/submit")
 
@@ -25,27 +24,30 @@ router = APIRouter(prefix="/submit")
     summary="Best completed submission of each participant (anonymous ones stand alone), best first",
 )
 def leaderboard(
-    services: Annotated[Services, Depends(get_services)],
-    task: Annotated[TaskDefinition, Depends(get_task)],
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    services: ServicesDep, task: TaskDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> Leaderboard:
+    definition = task.definition
     rows = services.submissions.ranking(
-        task.name, higher_is_better=task.score_direction == "higher", limit=limit
+        task.name, higher_is_better=definition.score_direction == "higher", limit=limit
     )
-    return Leaderboard(
-        task=task.name,
-        score_metric=task.score_metric,
-        score_direction=task.score_direction,
-        entries=[
+    entries = []
+    for rank, row in enumerate(rows, start=1):
+        result = Result.model_validate(row.result)
+        entries.append(
             LeaderboardEntry(
                 rank=rank,
                 participant=row.participant,
                 submission_id=row.id,
-                score=row.score,  # type: ignore[arg-type]
-                metrics=row.result["metrics"],  # type: ignore[index]
-                throughput_ips=row.result["performance"]["throughput_ips"],  # type: ignore[index]
+                score=result.score,
+                metrics=result.metrics,
+                throughput_ips=result.performance.throughput_ips,
                 finished_at=as_utc(row.finished_at),  # type: ignore[arg-type]
             )
-            for rank, row in enumerate(rows, start=1)
-        ],
+        )
+    return Leaderboard(
+        task=task.name,
+        score_metric=definition.score_metric,
+        score_direction=definition.score_direction,
+        columns=list(definition.columns),
+        entries=entries,
     )

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from redis.exceptions import RedisError
 
 from goat.api import intake
+from goat.api.deps import ServicesDep, TaskDep
 from goat.api.schemas import ErrorResponse, Progress, StatusResponse, SubmissionResponse
-from goat.api.services import Services, get_services
+from goat.api.services import Services
 from goat.queue.jobs import queue_position
 from goat.queue.live import read_progress
 from goat.storage.submissions import COMPLETED, QUEUED, RUNNING, UNFINISHED, as_utc
 from goat.storage.tables import Submission
-from goat.tasks import TASKS
-from goat.tasks.base import TaskDefinition
+from goat.tasks import Task
 
 router = APIRouter(prefix="/submit")
 
@@ -46,16 +45,6 @@ _UPLOAD_BODY = {
         },
     }
 }
-_TASK_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
-
-
-def get_task(task: Annotated[str, Path(description="The task, e.g. task2.")]) -> TaskDefinition:
-    if not _TASK_NAME.match(task) or task not in TASKS:
-        raise HTTPException(404, f"unknown task {task!r}; tasks: {', '.join(sorted(TASKS))}")
-    return TASKS[task]
-
-
-Svc = Annotated[Services, Depends(get_services)]
 
 
 @router.post(
@@ -72,9 +61,7 @@ Svc = Annotated[Services, Depends(get_services)]
     },
     summary="Upload an ONNX model (multipart field `file`) for evaluation",
 )
-async def submit(
-    request: Request, services: Svc, task: Annotated[TaskDefinition, Depends(get_task)]
-) -> SubmissionResponse:
+async def submit(request: Request, services: ServicesDep, task: TaskDep) -> SubmissionResponse:
     intake.refuse_early(services, content_length=request.headers.get("content-length"))
     upload = await intake.receive(
         services, request.stream(), content_type=request.headers.get("content-type")
@@ -102,8 +89,8 @@ async def submit(
     summary="Where a submission is: queued (with position), running (with progress), or its outcome",
 )
 async def status(
-    services: Svc,
-    task: Annotated[TaskDefinition, Depends(get_task)],
+    services: ServicesDep,
+    task: TaskDep,
     submission_id: Annotated[str, Path(pattern=SUBMISSION_ID, description="As returned by the upload.")],
     wait: Annotated[
         float,
@@ -126,11 +113,11 @@ async def status(
     return await run_in_threadpool(_read_status, services, task, submission_id)
 
 
-def _read_status(services: Services, task: TaskDefinition, submission_id: str) -> StatusResponse:
+def _read_status(services: Services, task: Task, submission_id: str) -> StatusResponse:
     return _describe(services, _find(services, task, submission_id))
 
 
-def _find(services: Services, task: TaskDefinition, submission_id: str) -> Submission:
+def _find(services: Services, task: Task, submission_id: str) -> Submission:
     row = services.submissions.get(submission_id)
     if row is None or row.task != task.name:
         raise HTTPException(404, f"no submission {submission_id} for task {task.name}")

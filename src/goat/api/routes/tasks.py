@@ -2,38 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
+from goat.api.deps import ServicesDep
 from goat.api.schemas import TaskInfo
-from goat.api.services import Services, get_services
-from goat.tasks import TASKS
-from goat.tasks.base import TaskDefinition
+from goat.tasks import Task
+
+
+def describe(task: Task) -> TaskInfo:
+    definition = task.definition
+    interface = definition.interface
+    spec = interface.input
+    return TaskInfo(
+        name=task.name,
+        title=definition.title,
+        input_shape=["N", spec.channels, spec.image_size, spec.image_size],
+        input_dtype=spec.dtype,
+        output_shapes=[layout.dims("N", spec.image_size) for layout in interface.outputs],
+        output_dtypes=[list(layout.dtypes) for layout in interface.outputs],
+        output_kind=definition.output_description(),
+        preprocessing=spec.describe(),
+        metrics=list(definition.metrics),
+        score_metric=definition.score_metric,
+        score_direction=definition.score_direction,
+        columns=list(definition.columns),
+        details=dict(definition.details()),
+    )
+
 
 router = APIRouter()
 
 
-def _info(task: TaskDefinition, image_size: int) -> TaskInfo:
-    spec = task.input_spec
-    return TaskInfo(
-        name=task.name,
-        title=task.title,
-        input_shape=["N", spec.channels, image_size, image_size],
-        input_dtype=spec.dtype,
-        output_shapes=[["N", image_size, image_size], ["N", 1, image_size, image_size]],
-        output_kind=task.output_kind,
-        preprocessing=(
-            f"RGB, resized to {image_size}x{image_size} ({spec.resize}), scaled to [0, 1], "
-            f"normalised with mean {list(spec.mean)} and std {list(spec.std)}, NCHW float32"
-        ),
-        alignment=task.alignment,
-        metrics=list(task.metrics),
-        score_metric=task.score_metric,
-        score_direction=task.score_direction,
-    )
-
-
 @router.get("/tasks", response_model=list[TaskInfo], summary="Every task and the model interface it expects")
-def tasks(services: Annotated[Services, Depends(get_services)]) -> list[TaskInfo]:
-    return [_info(task, services.settings.image_size) for task in TASKS.values()]
+def tasks(services: ServicesDep) -> list[TaskInfo]:
+    return [describe(task) for task in services.tasks.values()]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from goat.tasks.base import DatasetParams, InputSpec, TaskDefinition, TestSet
+from goat.tasks.base import DatasetParams, InputSpec, OutputLayout, TaskDefinition, TestSet
 from goat.tasks.depth import folder, synthetic
 from goat.tasks.depth.alignment import ALIGNMENTS, OUTPUT_KINDS
 from goat.tasks.depth.cache import Allocate, Build, cached_arrays
@@ -20,6 +20,7 @@ from goat.tasks.depth.masks import EvalRegion
 from goat.tasks.depth.metrics import HIGHER_IS_BETTER, METRICS
 from goat.tasks.depth.preprocessing import RESAMPLING, preprocess
 from goat.tasks.depth.scoring import DepthScorer
+from goat.tasks.settings import TaskSettings
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +42,8 @@ class DepthTask(TaskDefinition):
     """A monocular depth task. Without a dataset folder its test set is `synthetic_samples` generated rooms,
     scored inside `synthetic_region`; a folder brings its own region in dataset.toml."""
 
+    output_kind: str
+    alignment: str
     synthetic_samples: int = 96
     synthetic_region: EvalRegion = field(default_factory=EvalRegion)
 
@@ -60,6 +63,18 @@ class DepthTask(TaskDefinition):
             )
         if self.input_spec.channels != 3 or self.input_spec.resize not in RESAMPLING:
             raise ValueError(f"{self.name}: needs 3-channel input and a resize among {', '.join(RESAMPLING)}")
+
+    def output_layouts(self) -> tuple[OutputLayout, ...]:
+        return (OutputLayout(channels=None, dtypes=_FLOAT), OutputLayout(channels=1, dtypes=_FLOAT))
+
+    def convert_output(self, output: np.ndarray, layout: OutputLayout) -> np.ndarray:
+        return output if layout.channels is None else output[:, 0]
+
+    def output_description(self) -> str:
+        return f"{_OUTPUT_TEXT[self.output_kind]}, one value per pixel"
+
+    def details(self) -> Mapping[str, object]:
+        return {"output_kind": self.output_kind, "alignment": self.alignment}
 
     def load_test_set(self, params: DatasetParams) -> DepthTestSet:
         """Generated rooms, or the folder params.dataset_dir, preprocessed at params.image_size.
@@ -101,16 +116,26 @@ class DepthTask(TaskDefinition):
         )
 
 
-TASK2 = DepthTask(
-    name="task2",
-    title="Monocular depth estimation (relative disparity, scale-and-shift aligned)",
-    input_spec=InputSpec(channels=3, image_size=448),
-    output_kind="disparity",
-    alignment="scale_shift_disparity",
-    metrics=METRICS,
-    score_metric="delta1",
-    score_direction="higher",
-)
+_FLOAT = ("float32",)
+_OUTPUT_TEXT = {"disparity": "relative disparity (larger is nearer)", "depth": "depth (larger is farther)"}
+
+
+def depth_task(name: str, settings: TaskSettings) -> DepthTask:
+    """A task of the depth family: task2's protocol under another name, size or dataset."""
+    return DepthTask(
+        name=name,
+        title=settings.title or "Monocular depth estimation (relative disparity, scale-and-shift aligned)",
+        input_spec=InputSpec(channels=3, image_size=settings.image_size),
+        output_kind="disparity",
+        alignment="scale_shift_disparity",
+        metrics=METRICS,
+        score_metric="delta1",
+        score_direction="higher",
+        columns=("abs_rel",),
+    )
+
+
+TASK2 = depth_task("task2", TaskSettings(family="depth"))
 
 
 def _synthetic_source(spec: InputSpec, count: int, seed: int) -> tuple[Mapping[str, object], Build]:

@@ -1,25 +1,17 @@
 """Limits applied inside the evaluation process, before it touches the model.
 
-The process is forked by the worker; these calls make it die with the worker, leave no core dump, and
-fail allocations past EVAL_MEMORY_LIMIT. On CUDA the address-space limit is left off (the driver maps
-far more address space than it uses) and the worker's RSS watch enforces the limit instead.
+The process dies with whoever started it, leaves no core dump, and fails allocations past
+EVAL_MEMORY_LIMIT. On CUDA the address-space limit is left off (the driver maps far more address space
+than it uses) and the executor's watch on resident memory enforces the limit instead.
 """
 
 from __future__ import annotations
 
-import ctypes
 import resource
-import signal
 
 import psutil
 
-_PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(sig: int = signal.SIGKILL) -> None:
-    """The kernel sends `sig` to this process when its parent dies: a worker killed with SIGKILL takes its
-    evaluation with it, so no orphan outlives a lost worker (and `goat up` its children, with SIGTERM)."""
-    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
+from goat.core.processes import die_with_parent
 
 
 def confine(*, memory_limit: int, limit_address_space: bool) -> None:

@@ -1,7 +1,7 @@
-"""One evaluation of one model on one test set: provision, execute, collect, clean up.
+"""ONNX Runtime over a test set, in the calling process: provision, execute, collect, clean up.
 
-Runs inside the process that the worker can kill; every failure that is the model's fault is raised as
-`EvaluationFailed` with a message written for the participant. Inputs and outputs go through ONNX
+Runs inside a process that can be killed (forked.py); every failure that is the model's fault is raised as
+`ExecutionFailed` with a message written for the participant. Inputs and outputs go through ONNX
 Runtime's IOBinding on every device: on a GPU the whole test set is copied to the device once, before
 the first batch, and only outputs come back to the host, for scoring.
 """
@@ -14,28 +14,21 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import onnxruntime as ort
 
-from goat.tasks.base import Scorer, TaskDefinition, TestSet
-from goat.worker.devices import Device
-from goat.worker.limits import Limits
-from goat.worker.runtime import GpuOptions, create_session, ort_device
-
-ProgressCallback = Callable[[int, int], None]
-
-
-class EvaluationFailed(Exception):
-    """The model, not the service, is at fault; the message is shown to the participant as is."""
+from goat.executors.base import ExecutionFailed, ModelFile, ProgressCallback
+from goat.executors.devices import Device
+from goat.executors.limits import Limits
+from goat.executors.results import Outputs, Performance
+from goat.executors.runtime import GpuOptions, create_session, ort_device
+from goat.tasks.base import Scorer, TaskDefinition, TestSet, UnusableOutput
 
 
 @dataclass(frozen=True, kw_only=True)
 class RunOptions:
     threads: int
-    batch_size: int
     gpu: GpuOptions
     score_beside_inference: bool = False
     """Score each batch in a thread while the next one runs: for devices other than the host's CPU."""
@@ -60,30 +53,28 @@ class _Batch:
     """Keeps the host array alive: on CPU the OrtValue shares its memory."""
 
 
-class Evaluation:
-    """Grand-challenge's executor verbs, in one process: nothing here outlives `cleanup`."""
+class Inference:
+    """The executor's verbs, in one process: nothing here outlives `cleanup`."""
 
     def __init__(
         self,
         *,
-        model_path: Path,
-        model_sha256: str,
-        fixed_batch: int | None,
+        model: ModelFile,
         task: TaskDefinition,
         test_set: TestSet,
+        batch_size: int,
         device: Device,
         options: RunOptions,
         limits: Limits,
     ) -> None:
-        self.model_path = model_path
-        self.model_sha256 = model_sha256
+        self.model = model
         self.task = task
         self.test_set = test_set
         self.device = device
         self.options = options
         self.limits = limits
-        self.batch_size = fixed_batch or options.batch_size
-        self.pad_batches = fixed_batch is not None
+        self.batch_size = model.fixed_batch or batch_size
+        self.pad_batches = model.fixed_batch is not None
         self.session: ort.InferenceSession | None = None
         self.input_name = self.output_name = ""
         self.batches: list[_Batch] = []
@@ -96,11 +87,11 @@ class Evaluation:
         started = time.perf_counter()
         try:
             self.session = create_session(
-                self.model_path,
+                self.model.path,
                 device=self.device,
                 threads=self.options.threads,
                 gpu=self.options.gpu,
-                model_sha256=self.model_sha256,
+                model_sha256=self.model.sha256,
             )
         except Exception as error:  # ORT raises its own exception types, all model-specific here
             raise self._failure("ONNX Runtime could not load the model", error) from error
@@ -116,16 +107,15 @@ class Evaluation:
         total = len(self.test_set)
         with self._scoring() as score:
             for batch in self.batches:
-                output = self._run(batch)
-                score(batch.start, self._squeeze(output)[: batch.real])
+                score(batch.start, self._run(batch), batch.real)
                 on_progress(batch.start + batch.real, total)
         if self.nonfinite_samples:
-            raise EvaluationFailed(
+            raise ExecutionFailed(
                 f"the model's output contains NaN or inf for {self.nonfinite_samples} of {total} samples"
             )
 
     @contextlib.contextmanager
-    def _scoring(self) -> Iterator[Callable[[int, np.ndarray], None]]:
+    def _scoring(self) -> Iterator[Callable[[int, np.ndarray, int], None]]:
         """On the CPU, scoring takes turns with inference on the same cores. Beside a GPU, each batch is
         scored in a thread while the next one runs (ONNX Runtime releases the GIL), so the device is not
         left idle while the host scores."""
@@ -135,39 +125,41 @@ class Evaluation:
         scored: list[Future[None]] = []
         with ThreadPoolExecutor(1, thread_name_prefix="scoring") as thread:
 
-            def score(start: int, predictions: np.ndarray) -> None:
+            def score(start: int, output: np.ndarray, real: int) -> None:
                 if scored:
                     scored.pop().result()
-                scored.append(thread.submit(self._score, start, predictions))
+                scored.append(thread.submit(self._score, start, output, real))
 
             yield score
             if scored:
                 scored.pop().result()
 
-    def collect(self) -> dict[str, Any]:
+    def collect(self) -> Outputs:
         started = time.perf_counter()
         metrics = self.scorer.result()
         self.timings.scoring_s += time.perf_counter() - started
         latencies_ms = np.asarray(self.timings.batch_latencies_s) * 1000.0
         count = len(self.test_set)
         assert self.session is not None
-        return {
-            "score": metrics[self.task.score_metric],
-            "metrics": metrics,
-            "performance": {
-                "inference_time_s": self.timings.inference_s,
-                "throughput_ips": count / self.timings.inference_s if self.timings.inference_s else 0.0,
-                "latency_ms_p50": float(np.percentile(latencies_ms, 50)),
-                "latency_ms_p95": float(np.percentile(latencies_ms, 95)),
-                "batch_size": self.batch_size,
-                "num_samples": count,
-                "provider": self.session.get_providers()[0],
-                "device": self.device.label,
-                "load_time_s": self.timings.load_s,
-                "transfer_time_s": self.timings.transfer_s,
-                "scoring_time_s": self.timings.scoring_s,
-            },
-        }
+        score = metrics[self.task.score_metric]
+        assert isinstance(score, float), "a task's score metric is a number"
+        return Outputs(
+            score=score,
+            metrics=metrics,
+            performance=Performance(
+                inference_time_s=self.timings.inference_s,
+                throughput_ips=count / self.timings.inference_s if self.timings.inference_s else 0.0,
+                latency_ms_p50=float(np.percentile(latencies_ms, 50)),
+                latency_ms_p95=float(np.percentile(latencies_ms, 95)),
+                batch_size=self.batch_size,
+                num_samples=count,
+                provider=self.session.get_providers()[0],
+                device=self.device.label,
+                load_time_s=self.timings.load_s,
+                transfer_time_s=self.timings.transfer_s,
+                scoring_time_s=self.timings.scoring_s,
+            ),
+        )
 
     def cleanup(self) -> None:
         self.batches = []
@@ -198,36 +190,27 @@ class Evaluation:
         elapsed = time.perf_counter() - started
         self.timings.inference_s += elapsed
         self.timings.batch_latencies_s.append(elapsed)
-        self._check_shape(output, batch.host.shape)
         return output
 
-    def _check_shape(self, output: np.ndarray, input_shape: tuple[int, ...]) -> None:
-        batch, size = input_shape[0], input_shape[-1]
-        accepted = ((batch, size, size), (batch, 1, size, size))
-        if output.shape not in accepted:
-            raise EvaluationFailed(
-                f"the model returned an output of shape {list(output.shape)} for an input batch of "
-                f"{list(input_shape)}; expected {list(accepted[0])} or {list(accepted[1])}"
-            )
-
-    @staticmethod
-    def _squeeze(output: np.ndarray) -> np.ndarray:
-        return output[:, 0] if output.ndim == 4 else output
-
-    def _score(self, start: int, predictions: np.ndarray) -> None:
+    def _score(self, start: int, output: np.ndarray, real: int) -> None:
+        """Read the output as the task does (its shape checked), then score the samples that count."""
         started = time.perf_counter()
-        finite = np.isfinite(predictions).reshape(len(predictions), -1).all(axis=1)
+        try:
+            predictions = self.task.read_output(output, batch=len(output))[:real]
+        except UnusableOutput as unusable:
+            raise ExecutionFailed(str(unusable)) from None
+        finite = np.isfinite(output[:real]).reshape(real, -1).all(axis=1)
         self.nonfinite_samples += int((~finite).sum())
         if not self.nonfinite_samples:
-            self.scorer.add(start, predictions.astype(np.float32, copy=False))
+            self.scorer.add(start, predictions)
         self.timings.scoring_s += time.perf_counter() - started
 
-    def _failure(self, what: str, error: BaseException) -> EvaluationFailed:
+    def _failure(self, what: str, error: BaseException) -> ExecutionFailed:
         """An allocation refused under the address-space limit reads as the memory limit it is."""
         text = _first_line(error)
         if isinstance(error, MemoryError) or "alloc" in text.lower():
-            return EvaluationFailed(f"{self.limits.memory_exceeded()} ({what}: {text})")
-        return EvaluationFailed(f"{what}: {text}")
+            return ExecutionFailed(f"{self.limits.memory_exceeded()} ({what}: {text})")
+        return ExecutionFailed(f"{what}: {text}")
 
 
 _SOURCE_LOCATION = re.compile(r"\S*onnxruntime_src/\S+:\d+ .*?\)\s+")

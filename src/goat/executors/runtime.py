@@ -9,7 +9,7 @@ from pathlib import Path
 import onnxruntime as ort
 
 from goat.core.config import Settings
-from goat.worker.devices import CPU, CUDA, Device
+from goat.executors.devices import CPU, CUDA, Device
 
 TENSORRT = "TensorrtExecutionProvider"
 # Constant folding runs at session creation; without a cap a tiny ConstantOfShape can ask for petabytes.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from goat.worker.devices import CPU, CUDA, Device, Gpu, parse_gpus
-from goat.worker.runtime import GpuOptions, ort_device, providers
+from goat.executors.devices import CPU, CUDA, Device, Gpu, parse_gpus
+from goat.executors.runtime import GpuOptions, ort_device, providers
 
 LISTING = """0, GPU-aaaa, NVIDIA A40, 46068
 1, GPU-bbbb, NVIDIA A40, 46068

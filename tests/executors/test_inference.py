@@ -7,12 +7,15 @@ from pathlib import Path
 import pytest
 
 from goat.core.config import Settings
-from goat.tasks import base, get_task
+from goat.executors.base import ExecutionFailed, ModelFile
+from goat.executors.devices import choose_device
+from goat.executors.inference import Inference, RunOptions
+from goat.executors.limits import Limits
+from goat.executors.results import Outputs
+from goat.executors.runtime import gpu_options
+from goat.tasks import base
 from goat.tasks.base import DatasetParams
-from goat.worker.devices import choose_device
-from goat.worker.evaluation import Evaluation, EvaluationFailed, RunOptions
-from goat.worker.limits import Limits
-from goat.worker.runtime import gpu_options
+from goat.tasks.depth.task import TASK2
 from tests.support.hostile import nan_model
 from tests.support.models import depth_model
 
@@ -24,24 +27,18 @@ BATCH = 4
 @pytest.fixture(scope="module")
 def test_set(tmp_path_factory: pytest.TempPathFactory) -> base.TestSet:
     cache = tmp_path_factory.mktemp("cache")
-    return get_task("task2").load_test_set(
-        DatasetParams(image_size=SIZE, num_samples=SAMPLES, seed=0, cache_dir=cache)
-    )
+    return TASK2.load_test_set(DatasetParams(image_size=SIZE, num_samples=SAMPLES, seed=0, cache_dir=cache))
 
 
-def evaluate(model: Path, test_set: base.TestSet, *, beside: bool) -> tuple[dict, list[tuple[int, int]]]:
-    evaluation = Evaluation(
-        model_path=model,
-        model_sha256="0" * 64,
-        fixed_batch=BATCH,
-        task=get_task("task2"),
+def evaluate(model: Path, test_set: base.TestSet, *, beside: bool) -> tuple[Outputs, list[tuple[int, int]]]:
+    evaluation = Inference(
+        model=ModelFile(path=model, sha256="0" * 64, fixed_batch=BATCH),
+        task=TASK2.with_image_size(SIZE),
         test_set=test_set,
+        batch_size=BATCH,
         device=choose_device(preference="cpu", worker_index=0),
         options=RunOptions(
-            threads=1,
-            batch_size=BATCH,
-            gpu=gpu_options(Settings(_env_file=None)),
-            score_beside_inference=beside,
+            threads=1, gpu=gpu_options(Settings(_env_file=None)), score_beside_inference=beside
         ),
         limits=Limits(time_s=60, memory_bytes=2**30),
     )
@@ -59,13 +56,13 @@ def test_scoring_beside_inference_gives_the_same_metrics(test_set: base.TestSet,
     model = depth_model(tmp_path / "m.onnx", image_size=SIZE, batch=BATCH)
     in_turns, progress = evaluate(model, test_set, beside=False)
     beside, progress_beside = evaluate(model, test_set, beside=True)
-    assert beside["metrics"] == in_turns["metrics"]
+    assert beside.metrics == in_turns.metrics
     assert progress == progress_beside == [(4, SAMPLES), (8, SAMPLES), (12, SAMPLES)]
-    assert beside["performance"]["scoring_time_s"] > 0
+    assert beside.performance.scoring_time_s > 0
 
 
 @pytest.mark.parametrize("beside", [False, True])
 def test_nan_is_reported_from_either_scoring(test_set: base.TestSet, tmp_path: Path, beside: bool) -> None:
     model = nan_model(tmp_path / "nan.onnx", image_size=SIZE)
-    with pytest.raises(EvaluationFailed, match=f"NaN or inf for {SAMPLES} of {SAMPLES} samples"):
+    with pytest.raises(ExecutionFailed, match=f"NaN or inf for {SAMPLES} of {SAMPLES} samples"):
         evaluate(model, test_set, beside=beside)

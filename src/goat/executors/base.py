@@ -1,0 +1,71 @@
+"""The executor seam: where and how one evaluation runs, behind four verbs.
+
+Modelled on grand-challenge's components/backends/base.py. One executor instance serves one evaluation;
+its caller passes the limits in and calls `provision`, `execute` and `collect_results`, and `cleanup`
+always. Today's implementation forks an ONNX Runtime process (forked.py). A container or a Kubernetes Job
+executor implements the same verbs: provision starts the container with the model and the test set
+mounted and the limits as its resources, execute follows its progress, collect_results reads its
+Outputs, cleanup removes it (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from goat.executors.limits import Limits
+from goat.executors.results import Outputs
+from goat.tasks.base import TaskDefinition, TestSet
+
+ProgressCallback = Callable[[int, int], None]
+"""(samples done, samples in all), after each batch."""
+
+
+class ExecutionFailed(Exception):
+    """The model, not the service, is at fault; the message is shown to the participant as it is."""
+
+
+class ExecutorError(Exception):
+    """The service failed to run the evaluation: not the model's fault, never counted against it."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModelFile:
+    path: Path
+    sha256: str
+    fixed_batch: int | None
+    """The batch size the model declares, or None when its batch is symbolic."""
+
+
+class Executor(ABC):
+    def __init__(self, *, task: TaskDefinition, test_set: TestSet, batch_size: int, limits: Limits) -> None:
+        self.task = task
+        self.test_set = test_set
+        self.batch_size = batch_size
+        self.limits = limits
+
+    @abstractmethod
+    def provision(self, *, model: ModelFile) -> None:
+        """Make the model runnable next to the test set; the time limit runs from here."""
+
+    @abstractmethod
+    def execute(self, *, on_progress: ProgressCallback) -> None:
+        """Run the model over the whole test set, reporting progress; ExecutionFailed on the model's fault."""
+
+    @abstractmethod
+    def collect_results(self) -> Outputs: ...
+
+    @abstractmethod
+    def cleanup(self) -> None:
+        """Release everything provision took, whatever happened before; safe to call more than once."""
+
+    def run(self, *, model: ModelFile, on_progress: ProgressCallback) -> Outputs:
+        """The verbs in order, with cleanup always."""
+        try:
+            self.provision(model=model)
+            self.execute(on_progress=on_progress)
+            return self.collect_results()
+        finally:
+            self.cleanup()

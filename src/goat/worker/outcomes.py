@@ -1,0 +1,49 @@
+"""How a submission's evaluation ends: the one writer of every ending, whoever sees it happen.
+
+The worker's evaluation, the RQ glue (a horse killed, a worker lost) and the API's sweeper all report
+here; each ending is one transition of the submission's row, announced to waiting clients.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+
+from redis import Redis
+
+from goat.executors.results import Outputs, Result
+from goat.queue.live import announce
+from goat.storage.submissions import SubmissionStore, as_utc
+from goat.storage.tables import Submission
+
+log = logging.getLogger(__name__)
+
+
+class Outcomes:
+    def __init__(self, database_url: str, connection: Redis) -> None:
+        self.store = SubmissionStore(database_url, on_change=partial(announce, connection))
+
+    def started(self, submission_id: str, *, worker_id: str) -> Submission | None:
+        """The row as this attempt starts it (attempts + 1), or None when it is finished or unknown."""
+        if not self.store.mark_running(submission_id, worker_id=worker_id):
+            log.warning("submission %s is already finished or unknown; skipped", submission_id)
+            return None
+        return self.store.get(submission_id)
+
+    def completed(self, row: Submission, outputs: Outputs, *, worker_id: str) -> None:
+        """`row` is the one `started` returned, so its started_at is this attempt's."""
+        assert row.started_at is not None
+        queue_wait = (as_utc(row.started_at) - as_utc(row.created_at)).total_seconds()
+        result = Result.of(outputs, worker_id=worker_id, queue_wait_s=queue_wait)
+        if self.store.mark_completed(row.id, result=result.model_dump(mode="json"), score=result.score):
+            log.info("submission %s completed: score %.4f", row.id, result.score)
+
+    def failed(self, submission_id: str, *, reason: str) -> None:
+        """The model's fault, or one the platform cannot recover from: final."""
+        if self.store.mark_failed(submission_id, error=reason):
+            log.warning("submission %s failed: %s", submission_id, reason)
+
+    def requeued(self, submission_id: str, *, reason: str) -> None:
+        """Back in the queue (a worker lost or stopped); the reason shows until it runs again."""
+        if self.store.mark_requeued(submission_id, reason=reason):
+            log.warning("submission %s: %s", submission_id, reason)
