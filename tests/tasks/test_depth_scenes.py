@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from goat.tasks.depth import raycast
-from goat.tasks.depth.render import camera_rays, render, visible_surfaces
+from goat.tasks.depth.render import camera_rays, render, render_with_materials, visible_surfaces
 from goat.tasks.depth.scenes import Box, Camera, Material, Room, Scene, Sphere
 from goat.tasks.depth.shading import unshadowed
 from goat.tasks.depth.synthetic import render_scene, scene
@@ -83,6 +83,22 @@ def test_generation_is_deterministic_and_pinned() -> None:
     # synthetic.RENDERER_VERSION so that cached test sets are rebuilt.
     digest = hashlib.sha256(rgb.tobytes() + depth.tobytes()).hexdigest()
     assert digest == "325533b121af5d4b0ff0112252bcb6329a61a1ce60955b33d7351ba89baed7af"
+
+
+def test_the_material_map_comes_from_the_same_cast_as_rgb_and_depth() -> None:
+    room = scene(0, 0)
+    rendering = render_with_materials(room, 32)
+    rgb, depth = render(room, 32)
+    assert np.array_equal(rendering.rgb, rgb) and np.array_equal(rendering.depth, depth)
+    assert rendering.material.shape == (32, 32)
+    assert rendering.material.min() >= 0 and rendering.material.max() < len(room.materials())
+    box = Box(center=(0.0, 2.0, 2.0), half=(0.5, 0.5, 0.25), material=GREY)
+    ball = Sphere(center=(1.2, 1.0, 2.5), radius=0.3, material=GREY)
+    corridor_rendering = render_with_materials(corridor(boxes=(box,), spheres=(ball,)), 48)
+    material, corridor_depth = corridor_rendering.material, corridor_rendering.depth
+    assert np.all(material[corridor_depth == 1.75] == 3)  # the box's front face
+    assert np.all(material[corridor_depth == 3.0] == 2)  # the far wall
+    assert np.count_nonzero(material == 4) > 10  # the ball
 
 
 def test_scenes_depend_on_seed_and_index_only() -> None:

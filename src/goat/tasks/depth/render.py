@@ -1,4 +1,4 @@
-"""Ray casting of a `Scene` into an RGB image and its exact depth map.
+"""Ray casting of a `Scene` into an RGB image, its exact depth map and the surface seen at each pixel.
 
 Each pixel's ray leaves the camera through the pixel's centre and its direction has a component of exactly 1
 along the optical axis, so the ray parameter of the nearest hit *is* the pixel's depth (z-depth, as depth
@@ -52,12 +52,32 @@ class Hits:
         np.copyto(self.material, material, where=hit)
 
 
+@dataclass(frozen=True, eq=False)
+class Rendering:
+    """One ray cast of a scene: the image, its exact depth and, per pixel, the surface it shows.
+
+    rgb: uint8 (size, size, 3); depth: float32 (size, size) in metres; material: int16 (size, size), the
+    index in `Scene.materials()` of the surface hit through the pixel centre (0 floor, 1 ceiling, 2 walls,
+    then the boxes and then the balls in scene order), the same surface whose distance `depth` holds.
+    """
+
+    rgb: np.ndarray
+    depth: np.ndarray
+    material: np.ndarray
+
+
 def render(scene: Scene, size: int) -> tuple[np.ndarray, np.ndarray]:
     """(rgb uint8 (size, size, 3), depth float32 (size, size) in metres) of the scene."""
+    rendering = render_with_materials(scene, size)
+    return rendering.rgb, rendering.depth
+
+
+def render_with_materials(scene: Scene, size: int) -> Rendering:
+    """The scene's image and depth, as `render` gives them, with the material map of the same cast."""
     rays = camera_rays(scene.camera, size)
     hits = visible_surfaces(scene, rays)
     rgb = shade(scene, hits.depth, hits.normal, hits.surface, hits.material, rays)
-    return rgb, hits.depth.astype(np.float32)
+    return Rendering(rgb, hits.depth.astype(np.float32), hits.material)
 
 
 def camera_rays(camera: Camera, size: int) -> Planes:
