@@ -15,7 +15,6 @@ Anything malformed raises DatasetError naming the file, while the test set is lo
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,14 +23,24 @@ import numpy as np
 from PIL import Image
 
 from goat.tasks.depth.masks import CROPS, EvalRegion
+from goat.tasks.folders import CONFIG_FILE, RGB_SUFFIXES, DatasetError, paired_files, read_rgb, read_toml
 
-RGB_SUFFIXES = (".png", ".jpg", ".jpeg")
+__all__ = [
+    "CONFIG_FILE",
+    "DEPTH_SUFFIXES",
+    "PRESETS",
+    "RGB_SUFFIXES",
+    "DatasetError",
+    "FolderConfig",
+    "Sample",
+    "depth_shape",
+    "list_samples",
+    "read_config",
+    "read_depth",
+    "read_rgb",
+]
+
 DEPTH_SUFFIXES = (".png", ".npy")
-CONFIG_FILE = "dataset.toml"
-
-
-class DatasetError(ValueError):
-    """A dataset folder that cannot be used as it is; the message names the offending file."""
 
 
 @dataclass(frozen=True)
@@ -69,13 +78,7 @@ def read_config(folder: Path) -> FolderConfig:
     path = folder / CONFIG_FILE
     if not path.exists():
         return FolderConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise DatasetError(f"{path}: cannot read it: {error}") from error
-    unknown = sorted(set(data) - {"preset", "depth_scale", "min_depth", "max_depth", "crop"})
-    if unknown:
-        raise DatasetError(f"{path}: unknown key(s) {', '.join(unknown)}")
+    data = read_toml(path, ("preset", "depth_scale", "min_depth", "max_depth", "crop"))
     preset = data.get("preset")
     if preset is not None and preset not in PRESETS:
         raise DatasetError(f"{path}: preset must be one of {', '.join(PRESETS)}; got {preset!r}")
@@ -106,52 +109,8 @@ def _number(data: Mapping[str, object], key: str, default: float, path: Path) ->
 
 def list_samples(folder: Path) -> list[Sample]:
     """Every (image, depth map) pair, sorted by name."""
-    if not folder.is_dir():
-        raise DatasetError(f"dataset folder {folder} does not exist or is not a directory")
-    images = _files_by_name(folder / "rgb", RGB_SUFFIXES)
-    depths = _files_by_name(folder / "depth", DEPTH_SUFFIXES)
-    unpaired = sorted(images.keys() ^ depths.keys())
-    if unpaired:
-        name = unpaired[0]
-        orphan, other = (images[name], "depth") if name in images else (depths[name], "rgb")
-        more = f" ({len(unpaired) - 1} more unpaired)" if len(unpaired) > 1 else ""
-        raise DatasetError(f"{orphan}: no matching file named {name}.* in {folder / other}{more}")
-    if not images:
-        raise DatasetError(f"dataset folder {folder} has no samples in rgb/ and depth/")
-    return [Sample(name, images[name], depths[name]) for name in sorted(images)]
-
-
-def _files_by_name(directory: Path, suffixes: tuple[str, ...]) -> dict[str, Path]:
-    if not directory.is_dir():
-        raise DatasetError(f"{directory} does not exist or is not a directory")
-    files: dict[str, Path] = {}
-    for path in sorted(directory.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        if path.suffix.lower() not in suffixes:
-            raise DatasetError(f"{path}: unsupported file type (expected {', '.join(suffixes)})")
-        if path.stem in files:
-            raise DatasetError(f"{path}: sample {path.stem!r} also has {files[path.stem].name}")
-        files[path.stem] = path
-    return files
-
-
-def read_rgb(path: Path) -> np.ndarray:
-    """(H, W, 3) uint8."""
-    try:
-        with Image.open(path) as image:
-            image.load()
-            mode = image.mode
-            rgb = np.asarray(image.convert("RGB")) if _is_8bit(mode) else None
-    except (OSError, ValueError, Image.DecompressionBombError) as error:
-        raise DatasetError(f"{path}: cannot read image: {error}") from error
-    if rgb is None:
-        raise DatasetError(f"{path}: expected an 8-bit RGB image, got mode {mode}")
-    return rgb
-
-
-def _is_8bit(mode: str) -> bool:
-    return mode not in ("I", "F") and not mode.startswith("I;")
+    pairs = paired_files(folder, ("rgb", RGB_SUFFIXES), ("depth", DEPTH_SUFFIXES))
+    return [Sample(name, rgb, depth) for name, rgb, depth in pairs]
 
 
 def depth_shape(path: Path) -> tuple[int, int]:

@@ -20,6 +20,7 @@ from goat.tasks.depth.masks import EvalRegion
 from goat.tasks.depth.metrics import HIGHER_IS_BETTER, METRICS
 from goat.tasks.depth.preprocessing import RESAMPLING, preprocess
 from goat.tasks.depth.scoring import DepthScorer
+from goat.tasks.folders import file_identity
 from goat.tasks.settings import TaskSettings
 
 
@@ -158,7 +159,7 @@ def _folder_source(
     spec: InputSpec, directory: Path, samples: list[folder.Sample], config: folder.FolderConfig
 ) -> tuple[Mapping[str, object], Build]:
     """The key holds each file's size and modification time, so an edited dataset is re-read."""
-    files = [[s.name, *_file_identity(s.rgb), *_file_identity(s.depth)] for s in samples]
+    files = [[s.name, *file_identity(s.rgb), *file_identity(s.depth)] for s in samples]
     key = {
         "source": "folder",
         "directory": str(directory.resolve()),
@@ -187,11 +188,6 @@ def _folder_source(
             target[...] = depth
 
     return key, build
-
-
-def _file_identity(path: Path) -> tuple[str, int, int]:
-    stat = path.stat()
-    return path.name, stat.st_size, stat.st_mtime_ns
 
 
 def _allocate(
