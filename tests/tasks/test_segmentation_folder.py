@@ -1,0 +1,196 @@
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from depth_files import gradient_rgb, write_png16, write_rgb
+from PIL import Image
+
+from goat.tasks.base import InputSpec
+from goat.tasks.depth.preprocessing import preprocess
+from goat.tasks.folders import DatasetError, read_rgb
+from goat.tasks.segmentation.dataset import SegmentationTestSet, load_segmentation_test_set
+from goat.tasks.segmentation.folder import SegmentationConfig, list_samples, read_config, read_labels
+from goat.tasks.segmentation.labels import resize_labels
+
+CONFIG = 'num_classes = 3\nclass_names = ["sky", "road", "car"]\n'
+
+
+def label_map(height: int, width: int, offset: int = 0) -> np.ndarray:
+    """Class ids 0..2 in vertical stripes, with an ignored (255) border row."""
+    labels = ((np.arange(width)[None, :] // 5 + offset) % 3).repeat(height, axis=0).astype(np.uint8)
+    labels[0] = 255
+    return labels
+
+
+def write_labels(path: Path, labels: np.ndarray, *, palette: bool = False) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.fromarray(labels)
+    if palette:  # as Pascal VOC ships them: palette indices are the class ids
+        image = image.convert("P")
+        image.putpalette([value for index in range(256) for value in (index, 255 - index, 0)])
+        image.putdata(labels.ravel().tolist())
+    image.save(path)
+
+
+@pytest.fixture
+def seg_dir(tmp_path: Path) -> Path:
+    """Two samples of 24 x 32: a.png with a grayscale label map, b.jpg with a palette one."""
+    root = tmp_path / "segmentation"
+    write_rgb(root / "rgb" / "a.png", gradient_rgb(24, 32))
+    write_labels(root / "labels" / "a.png", label_map(24, 32))
+    write_rgb(root / "rgb" / "b.jpg", gradient_rgb(24, 32, offset=40))
+    write_labels(root / "labels" / "b.png", label_map(24, 32, offset=1), palette=True)
+    (root / "dataset.toml").write_text(CONFIG)
+    return root
+
+
+def load(folder: Path, **params: object) -> SegmentationTestSet:
+    return load_segmentation_test_set(**{"image_size": 16, "dataset_dir": folder, **params})
+
+
+def test_a_folder_test_set_is_read_preprocessed_and_resized(seg_dir: Path) -> None:
+    test_set = load(seg_dir)
+    assert test_set.names == ("a", "b")
+    assert (test_set.num_classes, test_set.class_names) == (3, ("sky", "road", "car"))
+    assert test_set.inputs.shape == (2, 3, 16, 16) and not test_set.inputs.flags.writeable
+    assert test_set.labels.shape == (2, 16, 16) and not test_set.labels.flags.writeable
+    spec = InputSpec(channels=3, image_size=16)
+    for index, (name, offset) in enumerate([("a.png", 0), ("b.jpg", 1)]):
+        assert np.array_equal(test_set.inputs[index], preprocess(read_rgb(seg_dir / "rgb" / name), spec))
+        assert np.array_equal(test_set.labels[index], resize_labels(label_map(24, 32, offset), 16))
+    assert set(np.unique(test_set.labels).tolist()) == {0, 1, 2, 255}
+
+
+def test_palette_label_maps_are_read_as_indices_not_colours(seg_dir: Path) -> None:
+    assert Image.open(seg_dir / "labels" / "b.png").mode == "P"
+    assert np.array_equal(read_labels(seg_dir / "labels" / "b.png", 3), label_map(24, 32, offset=1))
+
+
+def test_num_samples_takes_the_first_names_and_cannot_exceed_the_folder(seg_dir: Path) -> None:
+    assert load(seg_dir, num_samples=1).names == ("a",)
+    with pytest.raises(DatasetError, match=r"3 samples requested but .* has 2"):
+        load(seg_dir, num_samples=3)
+
+
+def test_an_edited_label_map_is_read_again_despite_the_cache(seg_dir: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    assert np.array_equal(load(seg_dir, cache_dir=cache).labels[0], resize_labels(label_map(24, 32), 16))
+    path = seg_dir / "labels" / "a.png"
+    write_labels(path, np.full((24, 32), 2, dtype=np.uint8))
+    os.utime(path, ns=(1, 1))  # a distinct modification time even on coarse-clock filesystems
+    assert np.all(load(seg_dir, cache_dir=cache).labels[0] == 2)
+
+
+def test_the_config_lists_the_classes(seg_dir: Path) -> None:
+    assert read_config(seg_dir) == SegmentationConfig(num_classes=3, class_names=("sky", "road", "car"))
+    assert [s.labels.name for s in list_samples(seg_dir)] == ["a.png", "b.png"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("num_classes = [", "cannot read it"),
+        (CONFIG + "depth_scale = 1000\n", "unknown key(s) depth_scale"),
+        ('class_names = ["a"]\n', "num_classes must be an integer, got None"),
+        ('num_classes = 1.5\nclass_names = ["a"]\n', "num_classes must be an integer, got 1.5"),
+        ('num_classes = true\nclass_names = ["a"]\n', "num_classes must be an integer, got True"),
+        ("num_classes = 0\nclass_names = []\n", "num_classes must be 1..255 (255 means ignore), got 0"),
+        ("num_classes = 256\nclass_names = []\n", "num_classes must be 1..255 (255 means ignore), got 256"),
+        ("num_classes = 2\n", "class_names must be a list of non-empty strings, got None"),
+        ('num_classes = 2\nclass_names = ["a", 2]\n', "class_names must be a list of non-empty strings"),
+        ('num_classes = 2\nclass_names = ["a", ""]\n', "class_names must be a list of non-empty strings"),
+        ('num_classes = 3\nclass_names = ["a", "b"]\n', "class_names has 2 names but num_classes is 3"),
+        ('num_classes = 2\nclass_names = ["a", "b", "c"]\n', "class_names has 3 names but num_classes is 2"),
+        ('num_classes = 3\nclass_names = ["a", "b", "a"]\n', "class_names repeats 'a'"),
+    ],
+)
+def test_a_bad_dataset_toml_is_rejected_naming_it(seg_dir: Path, text: str, message: str) -> None:
+    path = seg_dir / "dataset.toml"
+    path.write_text(text)
+    with pytest.raises(DatasetError, match=re.escape(f"{path}: {message}")):
+        load(seg_dir)
+
+
+def test_a_missing_dataset_toml_is_named(seg_dir: Path) -> None:
+    (seg_dir / "dataset.toml").unlink()
+    with pytest.raises(DatasetError, match=re.escape(f"{seg_dir / 'dataset.toml'}: missing")):
+        load(seg_dir)
+
+
+def test_an_image_without_label_map_is_named(seg_dir: Path) -> None:
+    write_rgb(seg_dir / "rgb" / "c.png", gradient_rgb(24, 32))
+    with pytest.raises(
+        DatasetError,
+        match=re.escape(f"{seg_dir / 'rgb' / 'c.png'}: no matching file named c.* in {seg_dir / 'labels'}"),
+    ):
+        load(seg_dir)
+
+
+def test_a_label_map_without_image_is_named(seg_dir: Path) -> None:
+    write_labels(seg_dir / "labels" / "d.png", label_map(24, 32))
+    with pytest.raises(
+        DatasetError, match=re.escape(f"{seg_dir / 'labels' / 'd.png'}: no matching file named d")
+    ):
+        load(seg_dir)
+
+
+def test_a_missing_labels_folder_is_named(seg_dir: Path) -> None:
+    for path in (seg_dir / "labels").iterdir():
+        path.unlink()
+    (seg_dir / "labels").rmdir()
+    with pytest.raises(DatasetError, match=re.escape(f"{seg_dir / 'labels'} does not exist")):
+        load(seg_dir)
+
+
+def test_a_label_map_of_another_size_than_its_image_is_named(seg_dir: Path) -> None:
+    write_labels(seg_dir / "labels" / "b.png", label_map(12, 16))
+    with pytest.raises(
+        DatasetError, match=re.escape("b.png: label map is 16x12 but its image b.jpg is 32x24")
+    ):
+        load(seg_dir)
+
+
+def test_a_class_id_beyond_num_classes_is_named_with_where_it_is(seg_dir: Path) -> None:
+    labels = label_map(24, 32)
+    labels[5, 7], labels[9, 1] = 3, 200
+    path = seg_dir / "labels" / "a.png"
+    write_labels(path, labels)
+    message = (
+        f"{path}: class id(s) 3, 200 not below num_classes 3 (255 = ignore), the first at row 5, column 7"
+    )
+    with pytest.raises(DatasetError, match=re.escape(message)):
+        load(seg_dir)
+
+
+def test_a_label_map_that_is_not_8bit_ids_is_rejected(seg_dir: Path) -> None:
+    path = seg_dir / "labels" / "a.png"
+    write_rgb(path, np.zeros((24, 32, 3), dtype=np.uint8))
+    with pytest.raises(
+        DatasetError, match=re.escape(f"{path}: a label map must be an 8-bit grayscale or palette")
+    ):
+        load(seg_dir)
+    write_png16(path, np.ones((24, 32)))
+    with pytest.raises(DatasetError, match=re.escape("got mode I;16")):
+        load(seg_dir)
+
+
+def test_an_unreadable_label_map_is_named(seg_dir: Path) -> None:
+    path = seg_dir / "labels" / "b.png"
+    path.write_bytes(b"not a png")
+    with pytest.raises(DatasetError, match=re.escape(f"{path}: cannot read label map")):
+        load(seg_dir)
+
+
+def test_labels_must_be_png(seg_dir: Path) -> None:
+    (seg_dir / "labels" / "a.png").rename(seg_dir / "labels" / "a.jpg")
+    with pytest.raises(DatasetError, match=re.escape("a.jpg: unsupported file type (expected .png)")):
+        load(seg_dir)
+
+
+def test_a_dataset_with_nothing_labelled_is_rejected(seg_dir: Path) -> None:
+    for name in ("a", "b"):
+        write_labels(seg_dir / "labels" / f"{name}.png", np.full((24, 32), 255, dtype=np.uint8))
+    with pytest.raises(DatasetError, match=re.escape(f"{seg_dir}: every pixel of every label map is 255")):
+        load(seg_dir)
