@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from goat.tasks.batches import checked_batch
 from goat.tasks.depth.alignment import Alignment, OutputKind, aligned_depth
 from goat.tasks.depth.masks import EvalRegion, crop_window
 from goat.tasks.depth.metrics import depth_metrics
@@ -121,17 +122,9 @@ class DepthScorer:
 
     def add(self, start: int, predictions: np.ndarray) -> None:
         """Score raw outputs (B, h, w) for samples start..start+B-1; h, w are resized to each ground truth."""
-        predictions = np.asarray(predictions)
-        if predictions.ndim != 3 or not np.issubdtype(predictions.dtype, np.number):
-            shape = f"{predictions.dtype} {predictions.shape}"
-            raise ValueError(f"expected numeric predictions of shape (B, H, W), got {shape}")
-        stop = start + predictions.shape[0]
-        if start < 0 or stop > len(self._depths):
-            raise ValueError(
-                f"samples {start}..{stop - 1} are outside the test set (0..{len(self._depths) - 1})"
-            )
-        if self._scored[start:stop].any():
-            raise ValueError(f"some of samples {start}..{stop - 1} were already scored")
+        predictions, stop = checked_batch(
+            start, predictions, self._scored, kind=np.number, what="numeric predictions"
+        )
         if not _all_finite(predictions):
             raise ValueError(f"predictions for samples {start}..{stop - 1} contain NaN or inf")
         for index, prediction in enumerate(predictions, start=start):

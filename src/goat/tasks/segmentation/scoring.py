@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from goat.tasks.batches import checked_batch
 from goat.tasks.segmentation.labels import IGNORE, MAX_CLASSES
 
 
@@ -77,21 +78,13 @@ class SegmentationScorer:
 
     def add(self, start: int, predictions: np.ndarray) -> None:
         """Count predictions (B, S, S), integer class ids in [0, C), for samples start..start+B-1."""
-        predictions = np.asarray(predictions)
-        if predictions.ndim != 3 or not np.issubdtype(predictions.dtype, np.integer):
-            shape = f"{predictions.dtype} {predictions.shape}"
-            raise ValueError(f"expected integer class ids of shape (B, S, S), got {shape}")
-        stop = start + predictions.shape[0]
-        if start < 0 or stop > len(self._labels):
-            raise ValueError(
-                f"samples {start}..{stop - 1} are outside the test set (0..{len(self._labels) - 1})"
-            )
+        predictions, stop = checked_batch(
+            start, predictions, self._scored, kind=np.integer, what="integer class ids"
+        )
         if predictions.shape[1:] != self._labels.shape[1:]:
             raise ValueError(
                 f"predictions are {predictions.shape[1:]} per image, the labels {self._labels.shape[1:]}"
             )
-        if self._scored[start:stop].any():
-            raise ValueError(f"some of samples {start}..{stop - 1} were already scored")
         low, high = (predictions.min(), predictions.max()) if predictions.size else (0, 0)
         if low < 0 or high >= self._num_classes:
             raise ValueError(
