@@ -1,5 +1,6 @@
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -113,84 +114,82 @@ def test_a_bad_dataset_toml_is_rejected_naming_it(seg_dir: Path, text: str, mess
         load(seg_dir)
 
 
-def test_a_missing_dataset_toml_is_named(seg_dir: Path) -> None:
-    (seg_dir / "dataset.toml").unlink()
-    with pytest.raises(DatasetError, match=re.escape(f"{seg_dir / 'dataset.toml'}: missing")):
-        load(seg_dir)
-
-
-def test_an_image_without_label_map_is_named(seg_dir: Path) -> None:
-    write_rgb(seg_dir / "rgb" / "c.png", gradient_rgb(24, 32))
-    with pytest.raises(
-        DatasetError,
-        match=re.escape(f"{seg_dir / 'rgb' / 'c.png'}: no matching file named c.* in {seg_dir / 'labels'}"),
-    ):
-        load(seg_dir)
-
-
-def test_a_label_map_without_image_is_named(seg_dir: Path) -> None:
-    write_labels(seg_dir / "labels" / "d.png", label_map(24, 32))
-    with pytest.raises(
-        DatasetError, match=re.escape(f"{seg_dir / 'labels' / 'd.png'}: no matching file named d")
-    ):
-        load(seg_dir)
-
-
-def test_a_missing_labels_folder_is_named(seg_dir: Path) -> None:
-    for path in (seg_dir / "labels").iterdir():
-        path.unlink()
-    (seg_dir / "labels").rmdir()
-    with pytest.raises(DatasetError, match=re.escape(f"{seg_dir / 'labels'} does not exist")):
-        load(seg_dir)
-
-
-def test_a_label_map_of_another_size_than_its_image_is_named(seg_dir: Path) -> None:
-    write_labels(seg_dir / "labels" / "b.png", label_map(12, 16))
-    with pytest.raises(
-        DatasetError, match=re.escape("b.png: label map is 16x12 but its image b.jpg is 32x24")
-    ):
-        load(seg_dir)
-
-
-def test_a_class_id_beyond_num_classes_is_named_with_where_it_is(seg_dir: Path) -> None:
+def out_of_range_ids(root: Path) -> None:
     labels = label_map(24, 32)
     labels[5, 7], labels[9, 1] = 3, 200
-    path = seg_dir / "labels" / "a.png"
-    write_labels(path, labels)
-    message = (
-        f"{path}: class id(s) 3, 200 not below num_classes 3 (255 = ignore), the first at row 5, column 7"
-    )
-    with pytest.raises(DatasetError, match=re.escape(message)):
-        load(seg_dir)
+    write_labels(root / "labels" / "a.png", labels)
 
 
-def test_a_label_map_that_is_not_8bit_ids_is_rejected(seg_dir: Path) -> None:
-    path = seg_dir / "labels" / "a.png"
-    write_rgb(path, np.zeros((24, 32, 3), dtype=np.uint8))
-    with pytest.raises(
-        DatasetError, match=re.escape(f"{path}: a label map must be an 8-bit grayscale or palette")
-    ):
-        load(seg_dir)
-    write_png16(path, np.ones((24, 32)))
-    with pytest.raises(DatasetError, match=re.escape("got mode I;16")):
-        load(seg_dir)
+def remove_labels_folder(root: Path) -> None:
+    for path in (root / "labels").iterdir():
+        path.unlink()
+    (root / "labels").rmdir()
 
 
-def test_an_unreadable_label_map_is_named(seg_dir: Path) -> None:
-    path = seg_dir / "labels" / "b.png"
-    path.write_bytes(b"not a png")
-    with pytest.raises(DatasetError, match=re.escape(f"{path}: cannot read label map")):
-        load(seg_dir)
-
-
-def test_labels_must_be_png(seg_dir: Path) -> None:
-    (seg_dir / "labels" / "a.png").rename(seg_dir / "labels" / "a.jpg")
-    with pytest.raises(DatasetError, match=re.escape("a.jpg: unsupported file type (expected .png)")):
-        load(seg_dir)
-
-
-def test_a_dataset_with_nothing_labelled_is_rejected(seg_dir: Path) -> None:
+def nothing_labelled(root: Path) -> None:
     for name in ("a", "b"):
-        write_labels(seg_dir / "labels" / f"{name}.png", np.full((24, 32), 255, dtype=np.uint8))
-    with pytest.raises(DatasetError, match=re.escape(f"{seg_dir}: every pixel of every label map is 255")):
+        write_labels(root / "labels" / f"{name}.png", np.full((24, 32), 255, dtype=np.uint8))
+
+
+@pytest.mark.parametrize(
+    ("spoil", "message"),
+    [
+        (lambda root: (root / "dataset.toml").unlink(), "{root}/dataset.toml: missing"),
+        (
+            lambda root: write_rgb(root / "rgb" / "c.png", gradient_rgb(24, 32)),
+            "{root}/rgb/c.png: no matching file named c.* in {root}/labels",
+        ),
+        (
+            lambda root: write_labels(root / "labels" / "d.png", label_map(24, 32)),
+            "{root}/labels/d.png: no matching file named d.* in {root}/rgb",
+        ),
+        (remove_labels_folder, "{root}/labels does not exist or is not a directory"),
+        (
+            lambda root: write_labels(root / "labels" / "b.png", label_map(12, 16)),
+            "{root}/labels/b.png: label map is 16x12 but its image b.jpg is 32x24",
+        ),
+        (
+            out_of_range_ids,
+            "{root}/labels/a.png: class id(s) 3, 200 not below num_classes 3 (255 = ignore), "
+            "the first at row 5, column 7",
+        ),
+        (
+            lambda root: write_rgb(root / "labels" / "a.png", np.zeros((24, 32, 3), dtype=np.uint8)),
+            "{root}/labels/a.png: a label map must be an 8-bit grayscale or palette PNG of class ids, "
+            "got mode RGB",
+        ),
+        (
+            lambda root: write_png16(root / "labels" / "a.png", np.ones((24, 32))),
+            "{root}/labels/a.png: a label map must be an 8-bit grayscale or palette PNG of class ids, "
+            "got mode I;16",
+        ),
+        (
+            lambda root: (root / "labels" / "b.png").write_bytes(b"not a png"),
+            "{root}/labels/b.png: cannot read label map",
+        ),
+        (
+            lambda root: (root / "labels" / "a.png").rename(root / "labels" / "a.jpg"),
+            "{root}/labels/a.jpg: unsupported file type (expected .png)",
+        ),
+        (nothing_labelled, "{root}: every pixel of every label map is 255 (ignore)"),
+    ],
+    ids=[
+        "no dataset.toml",
+        "image without labels",
+        "labels without image",
+        "no labels folder",
+        "another size",
+        "class id out of range",
+        "rgb label map",
+        "16-bit label map",
+        "unreadable label map",
+        "jpeg label map",
+        "nothing labelled",
+    ],
+)
+def test_a_malformed_folder_is_rejected_naming_the_file(
+    seg_dir: Path, spoil: Callable[[Path], object], message: str
+) -> None:
+    spoil(seg_dir)
+    with pytest.raises(DatasetError, match=re.escape(message.format(root=seg_dir))):
         load(seg_dir)

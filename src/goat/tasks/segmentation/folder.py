@@ -34,13 +34,6 @@ class SegmentationConfig:
     class_names: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Sample:
-    name: str
-    rgb: Path
-    labels: Path
-
-
 def read_config(folder: Path) -> SegmentationConfig:
     """The folder's dataset.toml, which a segmentation folder must have."""
     path = folder / CONFIG_FILE
@@ -63,6 +56,13 @@ def read_config(folder: Path) -> SegmentationConfig:
     if repeated:
         raise DatasetError(f"{path}: class_names repeats {', '.join(map(repr, repeated))}")
     return SegmentationConfig(num_classes=num_classes, class_names=tuple(names))
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    rgb: Path
+    labels: Path
 
 
 def list_samples(folder: Path) -> list[Sample]:
