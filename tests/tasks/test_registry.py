@@ -71,8 +71,8 @@ def test_a_tasks_file_entry_changes_or_disables_a_default_task(tmp_path: Path) -
             family = "depth"
             image_size = 96
 
-            [tasks.other]
-            family = "depth"
+            [tasks.task3]
+            family = "segmentation"
             enabled = false
             """,
             BATCH_SIZE="2",
@@ -86,7 +86,16 @@ def test_an_unknown_task_is_a_key_error_that_names_the_known_ones(tmp_path: Path
     with pytest.raises(KeyError) as error:
         load_registry(settings(tmp_path))["task9"]
     assert isinstance(error.value, UnknownTaskError)
-    assert str(error.value).startswith("unknown task 'task9'; tasks: task2")
+    assert str(error.value) == "unknown task 'task9'; tasks: task2, task3"
+
+
+def test_task3_is_segmentation_on_the_generated_scenes_with_the_seed_sizes(tmp_path: Path) -> None:
+    task3 = load_registry(settings(tmp_path, IMAGE_SIZE="32", NUM_SAMPLES="4", DATASET_DIR="/data/nyu"))[
+        "task3"
+    ]
+    assert task3.definition.score_metric == "miou"
+    assert task3.definition.details()["class_names"] == ["background", "floor", "wall", "box", "sphere"]
+    assert (task3.dataset.image_size, task3.dataset.num_samples, task3.dataset.dataset_dir) == (32, 4, None)
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,13 @@ from pydantic import ValidationError
 from goat.core.config import Settings
 from goat.tasks.base import DatasetParams, TaskDefinition, TestSet
 from goat.tasks.depth.task import depth_task
+from goat.tasks.segmentation.task import segmentation_task
 from goat.tasks.settings import TaskSettings
 
-FAMILIES: Mapping[str, Callable[[str, TaskSettings], TaskDefinition]] = {"depth": depth_task}
+FAMILIES: Mapping[str, Callable[[str, TaskSettings], TaskDefinition]] = {
+    "depth": depth_task,
+    "segmentation": segmentation_task,
+}
 """Each family makes a task of a name from its settings; TaskSettings.family names one of these."""
 
 TASK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -79,14 +83,18 @@ class TaskRegistry(Mapping[str, Task]):
 
 
 def default_settings(settings: Settings) -> dict[str, TaskSettings]:
-    """The seed's variables configure task2; they are also the defaults of every task a file declares."""
+    """The seed's variables configure task2; the sizes and seed are also the defaults of task3 and of every
+    task a file declares (DATASET_DIR is task2's alone)."""
     shared = {
         "image_size": settings.image_size,
         "num_samples": settings.num_samples,
         "batch_size": settings.batch_size,
         "seed": settings.dataset_seed,
     }
-    return {"task2": TaskSettings(family="depth", dataset_dir=settings.dataset_dir, **shared)}
+    return {
+        "task2": TaskSettings(family="depth", dataset_dir=settings.dataset_dir, **shared),
+        "task3": TaskSettings(family="segmentation", **shared),
+    }
 
 
 def load_registry(settings: Settings) -> TaskRegistry:

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Family = Literal["depth"]
+Family = Literal["depth", "segmentation"]
 
 
 class TaskSettings(BaseModel):
