@@ -21,15 +21,14 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.schemas import BaseSchema
 
 from goat.api.main import create_app
-from goat.core.config import Settings
 from tests.support.models import depth_model
-from tests.support.system import GoatSystem
+from tests.support.system import GoatSystem, explicit_settings
 
 # pytest collects one test per operation, so the document is needed before the server runs: the app
 # builds it in-process, and test_fuzzed_document_is_the_served_one holds it equal to what the server serves.
 # (schemathesis.pytest.from_fixture would load it from the server, but fails on pytest 9.2: it sets
 # Function._nodeid, which pytest 9.2 no longer has.)
-DOCUMENT: dict[str, Any] = create_app(Settings(_env_file=None)).openapi()
+DOCUMENT: dict[str, Any] = create_app(explicit_settings({})).openapi()
 
 # An upload the schema calls valid is still refused when it is not an ONNX model (422) or too large
 # (413), both documented; an unknown task is a 404. Anything else for schema-valid data is a finding.

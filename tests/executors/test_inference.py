@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from goat.core.config import Settings
 from goat.executors.base import ExecutionFailed, ModelFile
 from goat.executors.devices import choose_device
 from goat.executors.inference import Inference, RunOptions
@@ -18,6 +17,7 @@ from goat.tasks.base import DatasetParams
 from goat.tasks.depth.task import TASK2
 from tests.support.hostile import nan_model
 from tests.support.models import depth_model
+from tests.support.system import explicit_settings
 
 SIZE = 32
 SAMPLES = 12
@@ -38,7 +38,7 @@ def evaluate(model: Path, test_set: base.TestSet, *, beside: bool) -> tuple[Outp
         batch_size=BATCH,
         device=choose_device(preference="cpu", worker_index=0),
         options=RunOptions(
-            threads=1, gpu=gpu_options(Settings(_env_file=None)), score_beside_inference=beside
+            threads=1, gpu=gpu_options(explicit_settings({})), score_beside_inference=beside
         ),
         limits=Limits(time_s=60, memory_bytes=2**30),
     )

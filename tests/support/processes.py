@@ -15,11 +15,29 @@ import httpx
 from goat.queue.connection import answers, connect
 from goat.queue.server import server_command
 
+# What a test's processes take from the caller's environment: how to run at all, never a goat setting.
+PASSED_THROUGH = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "PYTHONPATH",
+    "LD_LIBRARY_PATH",
+    "CUDA_VISIBLE_DEVICES",
+)
+
+
+def controlled_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` plus the few variables a process needs to start, so a developer's DATABASE_URL, DATASET_DIR
+    or any other goat setting in the environment cannot change what a test runs."""
+    return {**{name: os.environ[name] for name in PASSED_THROUGH if name in os.environ}, **env}
+
 
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
 def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
@@ -45,7 +63,9 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         command = server_command(port=self.port, bind="127.0.0.1", data_dir=self.data_dir)
-        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            command, cwd=self.data_dir, env=controlled_env({}), stdout=subprocess.DEVNULL
+        )
         connection = connect(self.url)
         wait_until(lambda: answers(connection), timeout=20, what="valkey-server")
         return self
@@ -57,7 +77,8 @@ class RedisServer:
 
 
 class GoatProcess:
-    """`python -m goat <args>` with the test's environment; output goes to a log file kept for failures."""
+    """`python -m goat <args>` with the test's environment only, in the log's folder (the test's own, where no
+    `.env` is); output goes to that log file, kept for failures."""
 
     def __init__(self, args: list[str], *, env: dict[str, str], log: Path) -> None:
         self.args = args
@@ -65,11 +86,16 @@ class GoatProcess:
         self.log = log
         self.process: subprocess.Popen | None = None
 
+    def again(self) -> GoatProcess:
+        """The same command, not started: to replace this one once it has died."""
+        return GoatProcess(self.args, env=self.env, log=self.log)
+
     def start(self) -> GoatProcess:
         with self.log.open("ab") as sink:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "goat", *self.args],
-                env={**os.environ, **self.env},
+                cwd=self.log.parent,
+                env=controlled_env(self.env),
                 stdout=sink,
                 stderr=subprocess.STDOUT,
             )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from goat.client import GoatClient
 from goat.core.config import Settings
@@ -20,6 +23,21 @@ TEST_ENV = {
     "MAINTENANCE_INTERVAL": "3",
     "LOG_LEVEL": "INFO",
 }
+
+
+class _ExplicitSettings(Settings):
+    """Settings from the values given alone: no environment variable, no `.env`, no secrets folder."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource, **_: Any
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def explicit_settings(env: dict[str, str]) -> Settings:
+    """What a goat process started with exactly `env` (and no `.env` in its folder) reads."""
+    return _ExplicitSettings(_env_file=None, **env)
 
 
 class GoatSystem:
@@ -52,7 +70,7 @@ class GoatSystem:
     @property
     def settings(self) -> Settings:
         """The settings every process of this system reads, for computing expectations in the test."""
-        return Settings(**self.env)
+        return explicit_settings(self.env)
 
     def __enter__(self) -> GoatSystem:
         """Started, or stopped again if any part fails to start."""

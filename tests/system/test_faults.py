@@ -69,7 +69,7 @@ def running_worker(system: GoatSystem, submission: str) -> GoatProcess:
 def replace_dead_workers(system: GoatSystem) -> None:
     for index, worker in enumerate(system.workers):
         if worker.process.poll() is not None:
-            system.workers[index] = GoatProcess(worker.args, env=worker.env, log=worker.log).start()
+            system.workers[index] = worker.again().start()
     wait_until(
         lambda: len(system.client.queue_status()["workers"]) >= len(system.workers),
         timeout=60,
