@@ -15,24 +15,9 @@ import tempfile
 from pathlib import Path
 
 import httpx
-import onnx
-from onnx import TensorProto, helper
 
 from goat.client import GoatClient, GoatError
-
-
-def build_model(path: Path, image_size: int) -> Path:
-    """Disparity = mean over RGB, batch symbolic: valid for any server, fast on any device."""
-    graph = helper.make_graph(
-        [helper.make_node("ReduceMean", ["image"], ["depth"], axes=[1], keepdims=0)],
-        "test_api",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, image_size, image_size])],
-        [helper.make_tensor_value_info("depth", TensorProto.FLOAT, ["N", image_size, image_size])],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    model.ir_version = 8
-    onnx.save(model, path)
-    return path
+from tests.support.models import plain_model
 
 
 def run(url: str, model: Path | None, task: str, timeout: float) -> list[str]:
@@ -54,7 +39,7 @@ def run(url: str, model: Path | None, task: str, timeout: float) -> list[str]:
         if model is None:
             info = httpx.get(f"{url}/tasks", timeout=30).json()
             size = next(t for t in info if t["name"] == task)["input_shape"][-1]
-            model = build_model(Path(scratch) / "test_api.onnx", size)
+            model = plain_model(Path(scratch) / "test_api.onnx", image_size=size)
         accepted = check("3. upload", lambda: client.submit(model, task=task))
         if accepted:
             print(f"     {accepted['submission_id']} queued at position {accepted['queue_position']}")

@@ -32,5 +32,5 @@ fi
 
 # One thread drives a GPU (goat's default on CUDA); the floor gets the same.
 common=(--provider cuda --threads 1 --image-size "$IMAGE_SIZE" --num-samples "$NUM_SAMPLES")
-.venv/bin/python benchmarks/overhead.py --model "$SEED_MODEL" --rounds "$ROUNDS" "${common[@]}"
-.venv/bin/python benchmarks/overhead.py --model tiny --rounds 4 "${common[@]}"
+.venv/bin/python -m benchmarks.overhead --model "$SEED_MODEL" --rounds "$ROUNDS" "${common[@]}"
+.venv/bin/python -m benchmarks.overhead --model tiny --rounds 4 "${common[@]}"

@@ -6,7 +6,7 @@
   valid model of hundreds of megabytes.
 - not_a_model: bytes that cannot parse as ONNX, rejected right after they are streamed to disk.
 
-    python benchmarks/models.py {tiny,conv,padded,not_a_model} OUT [--image-size 448] [--megabytes 400]
+    python -m benchmarks.models {tiny,conv,padded,not_a_model} OUT [--image-size 448] [--megabytes 400]
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-OPSET = 17
-IR_VERSION = 8
+from tests.support.models import IR_VERSION, OPSET, mean_model, plain_model, save_model
+
 INPUT = "image"
 OUTPUT = "depth"
 
@@ -34,15 +34,11 @@ def _save(path: Path, nodes: list[onnx.NodeProto], initializers: list[onnx.Tenso
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = IR_VERSION
-    path.parent.mkdir(parents=True, exist_ok=True)
-    onnx.save_model(model, str(path))
-    return path
+    return save_model(model, path, check=False)
 
 
 def tiny(path: Path, *, image_size: int) -> Path:
-    return _save(
-        path, [helper.make_node("ReduceMean", [INPUT], [OUTPUT], axes=[1], keepdims=0)], [], image_size
-    )
+    return plain_model(path, image_size=image_size)
 
 
 def conv(path: Path, *, image_size: int, width: int = 8, layers: int = 3, seed: int = 0) -> Path:
@@ -77,12 +73,12 @@ def padded(path: Path, *, image_size: int, megabytes: float) -> Path:
     ballast = numpy_helper.from_array(np.full(count, 0.5, dtype=np.float32), "ballast")
     zero = numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero")
     nodes = [
-        helper.make_node("ReduceMean", [INPUT], ["mean"], axes=[1], keepdims=0),
         helper.make_node("ReduceSum", ["ballast"], ["total"], keepdims=0),
         helper.make_node("Mul", ["total", "zero"], ["nothing"]),
         helper.make_node("Add", ["mean", "nothing"], [OUTPUT]),
     ]
-    return _save(path, nodes, [ballast, zero], image_size)
+    model = mean_model(image_size=image_size, then=nodes, initializers=[ballast, zero])
+    return save_model(model, path, check=False)
 
 
 def not_a_model(path: Path, *, size_bytes: int) -> Path:

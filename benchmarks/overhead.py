@@ -9,8 +9,8 @@ submission warms the system up (the test-set cache is built, the checker process
 Printed: both times, their ratio, and goat's own breakdown, from the client's clock, the submission's
 timestamps, RQ's job timestamps and the result's performance figures (one clock: one machine).
 
-    python benchmarks/overhead.py --model seed.onnx --image-size 448 --num-samples 32 --threads 2 --rounds 2
-    python benchmarks/overhead.py --model tiny --image-size 448 --num-samples 16 --threads 2 --rounds 4
+    python -m benchmarks.overhead --model seed.onnx --image-size 448 --num-samples 32 --threads 2 --rounds 2
+    python -m benchmarks.overhead --model tiny --image-size 448 --num-samples 16 --threads 2 --rounds 4
 """
 
 from __future__ import annotations
@@ -29,12 +29,10 @@ from typing import Any
 from redis import Redis
 from rq.job import Job
 
-import models
-from floor import FloorResult
-from goat.client import GoatClient
-from goat.tasks.base import DatasetParams
+from benchmarks import models
+from benchmarks.floor import FloorResult
+from benchmarks.measure import (
 from goat.tasks.depth.task import TASK2
-from measure import (
     CpuUse,
     cpu_between,
     cpu_sample,
@@ -45,7 +43,9 @@ from measure import (
     verdict,
     wait_for_quiet,
 )
-from system import GoatSystem, SystemConfig
+from goat.client import GoatClient
+from goat.tasks.base import DatasetParams
+from tests.support.up import GoatUp, UpConfig
 
 HERE = Path(__file__).resolve().parent
 RATIO_TARGET = 1.05
@@ -83,9 +83,7 @@ class GoatRun:
         return self.status["result"]["performance"]
 
 
-def run_floor_process(
-    system: GoatSystem, model: Path, args: argparse.Namespace
-) -> tuple[FloorResult, CpuUse]:
+def run_floor_process(system: GoatUp, model: Path, args: argparse.Namespace) -> tuple[FloorResult, CpuUse]:
     """benchmarks/floor.py in goat's environment and directory, so its settings are goat's settings."""
     command = [
         sys.executable, str(HERE / "floor.py"), str(model),
@@ -103,7 +101,7 @@ def run_floor_process(
     return FloorResult(**json.loads(done.stdout.strip().splitlines()[-1])), cpu_between(before, after)
 
 
-def rq_times(system: GoatSystem, submission_id: str) -> dict[str, float]:
+def rq_times(system: GoatUp, submission_id: str) -> dict[str, float]:
     """RQ's own enqueued/started/ended times of the job (job id = submission id), read from Redis."""
     connection = Redis(port=system.redis_port)
     try:
@@ -114,7 +112,7 @@ def rq_times(system: GoatSystem, submission_id: str) -> dict[str, float]:
         connection.close()
 
 
-def submit_timed(system: GoatSystem, client: GoatClient, model: Path) -> GoatRun:
+def submit_timed(system: GoatUp, client: GoatClient, model: Path) -> GoatRun:
     before = cpu_sample([os.getpid()])
     goat_before = tree_cpu_s(system.pids())
     sums = intake_sums(client.http)
@@ -231,7 +229,7 @@ def print_breakdown(runs: list[GoatRun]) -> None:
 
 
 def measure_rounds(
-    system: GoatSystem, client: GoatClient, model: Path, args: argparse.Namespace
+    system: GoatUp, client: GoatClient, model: Path, args: argparse.Namespace
 ) -> tuple[list[FloorResult], list[GoatRun]]:
     """Floor and goat alternately in ABBA order (F G, G F, G F, F G, ...), so drift cancels out."""
     floors: list[FloorResult] = []
@@ -282,7 +280,7 @@ def main() -> None:
                 image_size=args.image_size, num_samples=args.num_samples, seed=0, cache_dir=cache_dir
             )
         )
-        config = SystemConfig(
+        config = UpConfig(
             data_dir=data_dir,
             image_size=args.image_size,
             num_samples=args.num_samples,
@@ -297,7 +295,7 @@ def main() -> None:
             f"threads, EXECUTION_PROVIDER={args.provider}; goat: `goat up --workers 1` in {data_dir}"
         )
         started = time.perf_counter()
-        with GoatSystem(config) as system, GoatClient(system.url) as client:
+        with GoatUp(config) as system, GoatClient(system.url) as client:
             print(f"goat up: ready in {time.perf_counter() - started:.1f} s")
             warm = time.perf_counter()
             client.wait(client.submit(tiny)["submission_id"])

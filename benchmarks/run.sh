@@ -26,7 +26,7 @@ if [ ! -f "$SEED_MODEL" ]; then
     .venv-bench/bin/python benchmarks/seed_model.py "$SEED_MODEL" --batch 8 --image-size 448
 fi
 
-"$PY" benchmarks/overhead.py --model "$SEED_MODEL" --image-size 448 --num-samples "$SEED_SAMPLES" \
+"$PY" -m benchmarks.overhead --model "$SEED_MODEL" --image-size 448 --num-samples "$SEED_SAMPLES" \
     --threads "$THREADS" --rounds "$SEED_ROUNDS" "$@"
-"$PY" benchmarks/overhead.py --model tiny --image-size 448 --num-samples 16 --threads "$THREADS" --rounds 4 "$@"
-"$PY" benchmarks/scaling.py "$@"
+"$PY" -m benchmarks.overhead --model tiny --image-size 448 --num-samples 16 --threads "$THREADS" --rounds 4 "$@"
+"$PY" -m benchmarks.scaling "$@"

@@ -13,7 +13,7 @@
    waiting for its fsync; its POST, less the door checks, is compared with write + close (no fsync).
    Targets: RSS + < 64 MB; upload rate >= 50 % of the rate of write + fsync + close; 3 rounds, medians.
 
-    python benchmarks/scaling.py [--only workers|queue|upload ...] [--quick]
+    python -m benchmarks.scaling [--only workers|queue|upload ...] [--quick]
 """
 
 from __future__ import annotations
@@ -30,12 +30,9 @@ from statistics import median
 
 import httpx
 
-import models
-from goat.checks import ModelRejected
-from goat.checks.inspection import inspect_model
-from goat.client import GoatClient, GoatError
+from benchmarks import models
+from benchmarks.measure import (
 from goat.tasks.depth.task import TASK2
-from measure import (
     CpuUse,
     RssSampler,
     cpu_between,
@@ -46,7 +43,10 @@ from measure import (
     verdict,
     wait_for_quiet,
 )
-from system import GoatSystem, SystemConfig
+from goat.checks import ModelRejected
+from goat.checks.inspection import inspect_model
+from goat.client import GoatClient, GoatError
+from tests.support.up import GoatUp, UpConfig
 
 WORKERS_TARGET = 1.7
 LATENCY_TARGET = 1.5
@@ -56,9 +56,9 @@ MB = 1e6
 CHUNK = 1 << 20
 
 
-def system_config(data_dir: Path, args: argparse.Namespace) -> SystemConfig:
+def system_config(data_dir: Path, args: argparse.Namespace) -> UpConfig:
     """No workers (a benchmark starts its own), 1 intra-op thread, room for every queued submission."""
-    return SystemConfig(
+    return UpConfig(
         data_dir=data_dir,
         image_size=args.image_size,
         num_samples=args.num_samples,
@@ -98,7 +98,7 @@ class Drain:
         return self.jobs / self.span_s
 
 
-def drain(system: GoatSystem, client: GoatClient, ids: list[str], workers: int) -> Drain:
+def drain(system: GoatUp, client: GoatClient, ids: list[str], workers: int) -> Drain:
     """Start `workers` workers on a full queue, wait until it is empty, stop them; rate from timestamps."""
     before = cpu_sample([os.getpid()])
     system.start_workers(workers)
@@ -138,7 +138,7 @@ def bench_workers(scratch: Path, args: argparse.Namespace) -> bool:
     )
     rates = {}
     config = system_config(scratch / "workers", args)
-    with GoatSystem(config) as system, GoatClient(system.url) as client:
+    with GoatUp(config) as system, GoatClient(system.url) as client:
         # The first drain of a fresh system runs slower per job (about 20 % here): warm it up, untimed.
         drain(system, client, submit_many(client, model, 4), 2)
         for workers in (1, 2):
@@ -181,7 +181,7 @@ def measure_reads(http: httpx.Client, ids: list[str], count: int) -> dict[str, f
     return figures
 
 
-def bench_queue(system: GoatSystem, client: GoatClient, model: Path, args: argparse.Namespace) -> bool:
+def bench_queue(system: GoatUp, client: GoatClient, model: Path, args: argparse.Namespace) -> bool:
     print(f"\n== queue: read latency with 1 and with {args.queued} submissions queued (no workers) ==")
     with httpx.Client(base_url=system.url, timeout=30.0) as http:
         ids = submit_many(client, model, 1)
@@ -248,7 +248,7 @@ class Upload:
         return self.stages.get("receive", 0.0) + self.stages.get("sync", 0.0)
 
 
-def upload_once(system: GoatSystem, client: GoatClient, path: Path) -> Upload:
+def upload_once(system: GoatUp, client: GoatClient, path: Path) -> Upload:
     """POST the file while sampling the API's RSS; the API's stage times are read once it has settled."""
     api = system.api_process()
     before = api.memory_info().rss
@@ -292,7 +292,7 @@ def settle(args: argparse.Namespace, what: str) -> None:
     quiet(args, what)
 
 
-def bench_upload(system: GoatSystem, client: GoatClient, scratch: Path, args: argparse.Namespace) -> bool:
+def bench_upload(system: GoatUp, client: GoatClient, scratch: Path, args: argparse.Namespace) -> bool:
     """Rounds of: write, upload of a file that is not a model, write + fsync, upload of a valid model.
 
     Adjacent in time, each pair sees the same state of the page cache and the disk (which changes a 400 MB
@@ -392,7 +392,7 @@ def main() -> None:
             met["workers"] = bench_workers(scratch, args)
         if wanted & {"queue", "upload"}:
             with (
-                GoatSystem(system_config(scratch / "queue", args)) as system,
+                GoatUp(system_config(scratch / "queue", args)) as system,
                 GoatClient(system.url, timeout=900) as client,
             ):
                 tiny = models.tiny(scratch / "tiny.onnx", image_size=args.image_size)

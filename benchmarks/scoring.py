@@ -8,7 +8,7 @@ scale it also runs a one-node model (the channel mean of each input image: as ch
 over the same inputs, single-threaded, and prints the ratio of the two times measured in this run.
 Nothing is asserted: times depend on the machine.
 
-    .venv/bin/python benchmarks/scoring.py [--samples 96] [--image-size 448] [--repeats 5]
+    .venv/bin/python -m benchmarks.scoring [--samples 96] [--image-size 448] [--repeats 5]
 
 The test set is generated once and cached under --cache-dir (default: a folder in the system's temp dir).
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 
-import models
+from benchmarks import models
 from goat.tasks import DatasetParams
 from goat.tasks.depth.task import TASK2
 

@@ -13,7 +13,7 @@ from onnx import TensorProto, helper
 
 from goat.storage.submissions import SubmissionStore
 from tests.checks import builders
-from tests.support.models import OPSET, depth_model
+from tests.support.models import OPSET, depth_model, mean_model
 from tests.support.processes import wait_until
 from tests.support.system import GoatSystem
 
@@ -50,15 +50,8 @@ def post(api: GoatSystem, content: bytes, filename: str = "model.onnx") -> httpx
 
 
 def single_op_model(*, input_shape: list, output_shape: list, dtype: int = TensorProto.FLOAT) -> bytes:
-    """Input -> ReduceMean over axis 1 -> output, with whatever interface the test declares."""
-    graph = helper.make_graph(
-        [helper.make_node("ReduceMean", ["x"], ["y"], axes=[1], keepdims=0)],
-        "g",
-        [helper.make_tensor_value_info("x", dtype, input_shape)],
-        [helper.make_tensor_value_info("y", dtype, output_shape)],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 8
+    """The mean over axis 1, with whatever interface the test declares."""
+    model = mean_model(image_size=32, input_dims=input_shape, output_dims=output_shape, elem_type=dtype)
     return model.SerializeToString()
 
 

@@ -37,9 +37,7 @@ def evaluate(model: Path, test_set: base.TestSet, *, beside: bool) -> tuple[Outp
         test_set=test_set,
         batch_size=BATCH,
         device=choose_device(preference="cpu", worker_index=0),
-        options=RunOptions(
-            threads=1, gpu=gpu_options(explicit_settings({})), score_beside_inference=beside
-        ),
+        options=RunOptions(threads=1, gpu=gpu_options(explicit_settings({})), score_beside_inference=beside),
         limits=Limits(time_s=60, memory_bytes=2**30),
     )
     progress: list[tuple[int, int]] = []

@@ -5,29 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from tests.support.models import OPSET
+from tests.support.models import mean_model, save_model
 
 
 def _save(path: Path, nodes: list, initializers: list, *, image_size: int, output_dims: list) -> Path:
-    graph = helper.make_graph(
-        nodes,
-        "hostile",
-        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, image_size, image_size])],
-        [helper.make_tensor_value_info("depth", TensorProto.FLOAT, output_dims)],
-        initializers,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
-    model.ir_version = 8
-    onnx.checker.check_model(model, full_check=True)
-    path.write_bytes(model.SerializeToString())
-    return path
-
-
-def _mean(keepdims: int = 0) -> onnx.NodeProto:
-    return helper.make_node("ReduceMean", ["image"], ["mean"], axes=[1], keepdims=keepdims)
+    """The mean over RGB ("mean"), then `nodes`, which compute "depth"."""
+    model = mean_model(image_size=image_size, then=nodes, initializers=initializers, output_dims=output_dims)
+    return save_model(model, path)
 
 
 def looping_model(path: Path, *, image_size: int, iterations: int) -> Path:
@@ -54,7 +40,6 @@ def looping_model(path: Path, *, image_size: int, iterations: int) -> Path:
         helper.make_node("Loop", ["trips", "keep_going", "state"], ["final"], body=body),
         helper.make_node("ReduceSum", ["final"], ["total"], keepdims=0),
         helper.make_node("Mul", ["total", "zero"], ["nothing"]),
-        _mean(),
         helper.make_node("Sigmoid", ["mean"], ["sig"]),
         helper.make_node("Add", ["sig", "nothing"], ["depth"]),
     ]
@@ -70,7 +55,6 @@ def looping_model(path: Path, *, image_size: int, iterations: int) -> Path:
 def nan_model(path: Path, *, image_size: int) -> Path:
     """(x - x) / (x - x): NaN everywhere."""
     nodes = [
-        _mean(),
         helper.make_node("Sub", ["mean", "mean"], ["zero"]),
         helper.make_node("Div", ["zero", "zero"], ["depth"]),
     ]
@@ -80,7 +64,6 @@ def nan_model(path: Path, *, image_size: int) -> Path:
 def shrinking_model(path: Path, *, image_size: int) -> Path:
     """Declares a symbolic output, then returns one row too few: wrong only at run time."""
     nodes = [
-        _mean(),
         helper.make_node("Slice", ["mean", "starts", "ends", "axes"], ["depth"]),
     ]
     initializers = [
@@ -102,7 +85,6 @@ def huge_allocation_model(path: Path, *, image_size: int, elements: int = 10**12
         ),
         helper.make_node("ReduceSum", ["huge"], ["total"], keepdims=0),
         helper.make_node("Mul", ["total", "zero"], ["nothing"]),
-        _mean(),
         helper.make_node("Add", ["mean", "nothing"], ["depth"]),
     ]
     initializers = [

@@ -13,8 +13,7 @@ import pytest
 
 from goat.client import GoatError
 from goat.tasks import load_registry
-from test_api import build_model
-from tests.support.models import depth_model
+from tests.support.models import depth_model, plain_model
 from tests.support.processes import wait_until
 from tests.support.system import GoatSystem
 
@@ -135,7 +134,7 @@ def test_prometheus_metrics(system: GoatSystem, models_dir: Path) -> None:
 def test_leaderboard_ranks_each_participant_by_best_score(system: GoatSystem, models_dir: Path) -> None:
     size = system.settings.image_size
     sigmoid = depth_model(models_dir / "sigmoid.onnx", image_size=size)
-    plain = build_model(models_dir / "plain.onnx", size)
+    plain = plain_model(models_dir / "plain.onnx", image_size=size)
     finals = {
         (name, model.name): system.client.wait(system.client.submit(model, name=name)["submission_id"])
         for name, model in [("alice", sigmoid), ("alice", plain), ("bob", plain)]

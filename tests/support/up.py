@@ -1,16 +1,15 @@
-"""A real goat for the benchmarks, started with the product's own command and stopped as an operator would.
+"""`goat up` as an operator runs it: for the tests of the supervisor and for the benchmarks.
 
 The benchmarks measure what a participant gets, so they run `goat up` (supervisor, API, workers, the
 embedded Redis) exactly as `make up` does, in a temporary DATA_DIR on free ports, wait for the API and the
 workers to answer, and stop it with SIGTERM at the end. Extra workers, where a benchmark needs them, are
-started with `goat worker`, the command a second machine would run.
+started with `goat worker`, the command a second machine would run. tests/cli/test_up.py tests the
+supervisor itself with it.
 """
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,18 +21,12 @@ from typing import IO, Any
 import httpx
 import psutil
 
-from goat.core.config import Settings
 from goat.core.processes import die_with_parent
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.support.processes import controlled_env, free_port
 
 
 @dataclass(frozen=True, kw_only=True)
-class SystemConfig:
+class UpConfig:
     data_dir: Path
     image_size: int
     num_samples: int
@@ -41,16 +34,18 @@ class SystemConfig:
     workers: int
     batch_size: int = 8
     provider: str = "cpu"
+    # Where Redis is (or, when nothing answers there, where `goat up` starts the embedded one).
+    redis_port: int | None = None
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
-class GoatSystem:
+class GoatUp:
     """`goat up` in the foreground of a child process; use as a context manager."""
 
-    def __init__(self, config: SystemConfig) -> None:
+    def __init__(self, config: UpConfig) -> None:
         self.config = config
         self.api_port = free_port()
-        self.redis_port = free_port()
+        self.redis_port = config.redis_port or free_port()
         self.url = f"http://127.0.0.1:{self.api_port}"
         self.log_path = config.data_dir / "goat-up.log"
         self.process: subprocess.Popen[bytes] | None = None
@@ -58,9 +53,8 @@ class GoatSystem:
         self._log: IO[bytes] | None = None
 
     def env(self) -> dict[str, str]:
-        """The caller's environment without any goat setting, then exactly the benchmark's settings."""
-        goat_names = {(f.alias or name).upper() for name, f in Settings.model_fields.items()}
-        env = {k: v for k, v in os.environ.items() if k.upper() not in goat_names}
+        """The run's settings exactly, and from the caller's environment only what a process needs."""
+        env = controlled_env({})
         env.update(
             DATA_DIR=str(self.config.data_dir),
             API_HOST="127.0.0.1",
@@ -77,7 +71,7 @@ class GoatSystem:
         env.update(self.config.extra_env)
         return env
 
-    def __enter__(self) -> GoatSystem:
+    def __enter__(self) -> GoatUp:
         self.start()
         return self
 
