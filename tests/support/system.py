@@ -97,6 +97,23 @@ class GoatSystem:
         self.api.start()
         wait_until(lambda: self.api.running() and api_ready(self.url), timeout=60, what="the API again")
 
+    def add_worker(self) -> GoatProcess:
+        """One more `goat worker`, started and registered; stopped with the system unless stopped before."""
+        index = len(self.workers)
+        worker = GoatProcess(
+            ["worker", "--index", str(index), "--of", str(index + 1)],
+            env=self.env,
+            log=self.root / f"worker{index}.log",
+        ).start()
+        self.workers.append(worker)
+        pid = worker.process.pid
+        wait_until(
+            lambda: worker.running() and pid in {w["pid"] for w in self.client.queue_status()["workers"]},
+            timeout=120,
+            what="the added worker to register",
+        )
+        return worker
+
     def _workers_registered(self) -> bool:
         assert all(worker.running() for worker in self.workers)
         return len(self.client.queue_status()["workers"]) >= len(self.workers)
