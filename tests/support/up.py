@@ -124,11 +124,14 @@ class GoatUp:
             return "(no log)"
 
     def children(self) -> dict[str, psutil.Process]:
-        """The supervisor's children by role: api, redis, worker-1, ... (from their command lines)."""
+        """The supervisor's live children by role: api, redis, worker-1, ... (from their command lines)."""
         assert self.process is not None
         found: dict[str, psutil.Process] = {}
         for child in psutil.Process(self.process.pid).children():
-            cmdline = child.cmdline()
+            try:
+                cmdline = child.cmdline()
+            except psutil.NoSuchProcess:  # exited (a zombie until the supervisor reaps it)
+                continue
             if "api" in cmdline:
                 found["api"] = child
             elif "worker" in cmdline:
