@@ -10,14 +10,19 @@ from onnx import TensorProto, helper, numpy_helper
 from tests.support.models import mean_model, save_model
 
 
-def _save(path: Path, nodes: list, initializers: list, *, image_size: int, output_dims: list) -> Path:
+def _save(
+    path: Path, nodes: list, initializers: list, *, image_size: int, output_dims: list, batch: int | str = "N"
+) -> Path:
     """The mean over RGB ("mean"), then `nodes`, which compute "depth"."""
-    model = mean_model(image_size=image_size, then=nodes, initializers=initializers, output_dims=output_dims)
+    model = mean_model(
+        image_size=image_size, batch=batch, then=nodes, initializers=initializers, output_dims=output_dims
+    )
     return save_model(model, path)
 
 
-def looping_model(path: Path, *, image_size: int, iterations: int) -> Path:
-    """A Loop of `iterations` 64x64 matrix products before the answer: from seconds to forever."""
+def looping_model(path: Path, *, image_size: int, iterations: int, batch: int | str = "N") -> Path:
+    """A Loop of `iterations` 64x64 matrix products before each answer (whatever the batch's size): from
+    seconds to forever."""
     body = helper.make_graph(
         [
             helper.make_node("Identity", ["cond_in"], ["cond_out"]),
@@ -49,7 +54,14 @@ def looping_model(path: Path, *, image_size: int, iterations: int) -> Path:
         numpy_helper.from_array(np.ones((64, 64), dtype=np.float32), "state"),
         numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero"),
     ]
-    return _save(path, nodes, initializers, image_size=image_size, output_dims=["N", image_size, image_size])
+    return _save(
+        path,
+        nodes,
+        initializers,
+        image_size=image_size,
+        batch=batch,
+        output_dims=[batch, image_size, image_size],
+    )
 
 
 def nan_model(path: Path, *, image_size: int) -> Path:

@@ -17,8 +17,12 @@ from tests.support.processes import GoatProcess, wait_until
 from tests.support.system import GoatSystem
 
 SIZE = 32
-# About two seconds per batch on one core: long enough to act while it runs, short enough to finish.
+# About a second per batch on one core: long enough to act while it runs, short enough to finish.
 SLOW_ITERATIONS = 150_000
+# SHUTDOWN_GRACE is 1 s; the whole test set in one batch of ten times as many iterations (about 10 s on
+# one core) leaves far more than the grace to run when SIGTERM comes, which is sent before that batch ends.
+GRACE = 1
+BEYOND_THE_GRACE_ITERATIONS = 10 * SLOW_ITERATIONS
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +35,7 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
             "JOB_TIMEOUT": "60",
             "HEARTBEAT_GRACE": "2",
             "MAINTENANCE_INTERVAL": "2",
-            "SHUTDOWN_GRACE": "1",
+            "SHUTDOWN_GRACE": str(GRACE),
         },
     ) as system:
         yield system
@@ -40,6 +44,27 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
 @pytest.fixture
 def slow_model(tmp_path: Path) -> Path:
     return looping_model(tmp_path / "slow.onnx", image_size=SIZE, iterations=SLOW_ITERATIONS)
+
+
+@pytest.fixture
+def beyond_the_grace(tmp_path: Path, faulty: GoatSystem) -> Path:
+    """One batch of every sample (no progress until it ends) that takes ten times the grace or more."""
+    samples = faulty.settings.num_samples
+    return looping_model(
+        tmp_path / "long.onnx", image_size=SIZE, iterations=BEYOND_THE_GRACE_ITERATIONS, batch=samples
+    )
+
+
+def started_not_done(system: GoatSystem, submission: str, attempt: int) -> dict:
+    """Running its `attempt`-th time with its single batch still unfinished."""
+    return wait_for(
+        system,
+        submission,
+        lambda s: (
+            s["status"] == "running" and s["attempts"] == attempt and not (s["progress"] or {}).get("done")
+        ),
+        f"running (attempt {attempt})",
+    )
 
 
 def wait_for(system: GoatSystem, submission: str, predicate, what: str, timeout: float = 60) -> dict:
@@ -103,10 +128,10 @@ def test_worker_lost_max_attempts_times_fails_with_reason(faulty: GoatSystem, sl
     replace_dead_workers(faulty)
 
 
-def test_sigterm_requeues_what_cannot_finish_in_the_grace(faulty: GoatSystem, slow_model: Path) -> None:
+def test_sigterm_requeues_what_cannot_finish_in_the_grace(faulty: GoatSystem, beyond_the_grace: Path) -> None:
     """Stopped, not lost: queued again at once, the worker exits cleanly, no attempt is spent."""
-    submission = faulty.client.submit(slow_model)["submission_id"]
-    wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
+    submission = faulty.client.submit(beyond_the_grace)["submission_id"]
+    started_not_done(faulty, submission, attempt=1)
     worker = running_worker(faulty, submission)
     os.kill(worker.process.pid, signal.SIGTERM)
     assert worker.process.wait(30) == 0
@@ -117,12 +142,12 @@ def test_sigterm_requeues_what_cannot_finish_in_the_grace(faulty: GoatSystem, sl
     replace_dead_workers(faulty)
 
 
-def test_a_stop_does_not_spend_an_attempt(faulty: GoatSystem, slow_model: Path) -> None:
+def test_a_stop_does_not_spend_an_attempt(faulty: GoatSystem, beyond_the_grace: Path) -> None:
     """MAX_ATTEMPTS is 2: had the stop cost one, losing a worker afterwards would fail the submission."""
-    submission = faulty.client.submit(slow_model)["submission_id"]
-    wait_for(faulty, submission, lambda s: s["status"] == "running", "running")
+    submission = faulty.client.submit(beyond_the_grace)["submission_id"]
+    started_not_done(faulty, submission, attempt=1)
     os.kill(running_worker(faulty, submission).process.pid, signal.SIGTERM)
-    wait_for(faulty, submission, lambda s: s["attempts"] == 2 and s["status"] == "running", "running again")
+    started_not_done(faulty, submission, attempt=2)
     running_worker(faulty, submission).kill()
 
     lost = wait_for(faulty, submission, lambda s: s["status"] != "running", "requeued", timeout=30)
