@@ -32,7 +32,6 @@ from rq.job import Job
 from benchmarks import models
 from benchmarks.floor import FloorResult
 from benchmarks.measure import (
-from goat.tasks.depth.task import TASK2
     CpuUse,
     cpu_between,
     cpu_sample,
@@ -45,6 +44,7 @@ from goat.tasks.depth.task import TASK2
 )
 from goat.client import GoatClient
 from goat.tasks.base import DatasetParams
+from goat.tasks.depth.task import TASK2
 from tests.support.up import GoatUp, UpConfig
 
 HERE = Path(__file__).resolve().parent

@@ -32,7 +32,6 @@ import httpx
 
 from benchmarks import models
 from benchmarks.measure import (
-from goat.tasks.depth.task import TASK2
     CpuUse,
     RssSampler,
     cpu_between,
@@ -46,6 +45,7 @@ from goat.tasks.depth.task import TASK2
 from goat.checks import ModelRejected
 from goat.checks.inspection import inspect_model
 from goat.client import GoatClient, GoatError
+from goat.tasks.depth.task import TASK2
 from tests.support.up import GoatUp, UpConfig
 
 WORKERS_TARGET = 1.7

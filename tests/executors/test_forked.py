@@ -9,7 +9,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from goat.core.config import Settings
 from goat.executors.base import ExecutionFailed, ModelFile
 from goat.executors.devices import choose_device
 from goat.executors.forked import ForkedExecutor
@@ -22,6 +21,7 @@ from goat.tasks.base import DatasetParams
 from goat.tasks.depth.task import TASK2
 from tests.support.hostile import huge_allocation_model, looping_model
 from tests.support.models import depth_model
+from tests.support.system import explicit_settings
 
 SIZE = 32
 SAMPLES = 6
@@ -41,7 +41,7 @@ def executor(test_set: base.TestSet, *, time_s: int = 60, memory_bytes: int = 2*
         batch_size=4,
         limits=Limits(time_s=time_s, memory_bytes=memory_bytes),
         device=choose_device(preference="cpu", worker_index=0),
-        options=RunOptions(threads=1, gpu=gpu_options(Settings(_env_file=None))),
+        options=RunOptions(threads=1, gpu=gpu_options(explicit_settings({}))),
     )
 
 

@@ -7,6 +7,7 @@ import pytest
 from goat.core.config import Settings
 from goat.tasks import UnknownTaskError, load_registry
 from goat.tasks.registry import TasksFileError
+from tests.support.system import explicit_settings
 
 
 def settings(tmp_path: Path, tasks_file: str | None = None, **env: str) -> Settings:
@@ -14,7 +15,7 @@ def settings(tmp_path: Path, tasks_file: str | None = None, **env: str) -> Setti
     if tasks_file is not None:
         (tmp_path / "tasks.toml").write_text(tasks_file)
         values["TASKS_FILE"] = str(tmp_path / "tasks.toml")
-    return Settings(_env_file=None, **values)
+    return explicit_settings(values)
 
 
 def test_the_seed_variables_configure_task2(tmp_path: Path) -> None:
