@@ -15,17 +15,14 @@ from goat.storage.submissions import SubmissionStore
 from tests.checks import builders
 from tests.support.models import OPSET, depth_model, mean_model
 from tests.support.processes import wait_until
-from tests.support.system import GoatSystem
+from tests.support.system import GoatSystem, without_workers
 
 MAX_FILE_SIZE = 64 * 1024
 
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
-    """The API and valkey, no workers: whatever is accepted stays queued where the test can see it."""
-    with GoatSystem(
-        tmp_path_factory.mktemp("api"), workers=0, env={"MAX_FILE_SIZE": str(MAX_FILE_SIZE)}
-    ) as running:
+    with without_workers(tmp_path_factory.mktemp("api"), MAX_FILE_SIZE=str(MAX_FILE_SIZE)) as running:
         yield running
 
 

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.models import depth_model
 from tests.support.processes import wait_until
-from tests.support.system import GoatSystem
+from tests.support.system import GoatSystem, without_workers
 
 MiB = 1024 * 1024
 MAX_FILE_SIZE = 40 * MiB
@@ -22,9 +22,7 @@ MAX_FILE_SIZE = 40 * MiB
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
-    with GoatSystem(
-        tmp_path_factory.mktemp("upload"), workers=0, env={"MAX_FILE_SIZE": str(MAX_FILE_SIZE)}
-    ) as running:
+    with without_workers(tmp_path_factory.mktemp("upload"), MAX_FILE_SIZE=str(MAX_FILE_SIZE)) as running:
         yield running
 
 

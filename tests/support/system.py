@@ -125,3 +125,8 @@ class GoatSystem:
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.root.glob("*.log")))
+
+
+def without_workers(root: Path, **env: str) -> GoatSystem:
+    """The API and valkey, no workers: whatever is accepted stays queued where the test can see it."""
+    return GoatSystem(root, workers=0, env=env)

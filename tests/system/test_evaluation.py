@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
+from onnx import helper
 
 from goat.client import GoatError
 from goat.tasks import load_registry
-from tests.support.models import depth_model
+from tests.support.models import depth_model, mean_model, save_model
 from tests.support.system import GoatSystem
 
 METRICS = {"abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "silog", "delta1", "delta2", "delta3"}
@@ -119,3 +120,46 @@ def test_participant_name_is_checked(system: GoatSystem, models_dir: Path) -> No
         system.client.submit(model, name="x" * 65)
     assert refused.value.status_code == 422
     assert "'name'" in refused.value.detail
+
+
+def test_symbolic_height_and_width_are_fed_at_the_task_size(system: GoatSystem, models_dir: Path) -> None:
+    """An export with dynamic axes ([N, 3, height, width]) passes the door and runs at IMAGE_SIZE."""
+    model = save_model(
+        mean_model(
+            image_size=system.settings.image_size,
+            input_dims=["N", 3, "height", "width"],
+            output_dims=["N", "height", "width"],
+        ),
+        models_dir / "dynamic.onnx",
+    )
+    final = system.client.wait(system.client.submit(model)["submission_id"], timeout=120)
+    assert final["status"] == "completed", final
+    expected = expected_metrics(system, model)
+    assert final["result"]["metrics"] == pytest.approx(expected, rel=1e-5, abs=1e-6)
+
+
+def test_an_output_that_resolves_to_another_size_names_both_shapes(
+    system: GoatSystem, models_dir: Path
+) -> None:
+    """Symbolic in, symbolic out, halved at run time: refused while running, with both shapes."""
+    size = system.settings.image_size
+    halve = helper.make_node("AveragePool", ["mean"], ["depth"], kernel_shape=[2, 2], strides=[2, 2])
+    model = save_model(
+        mean_model(
+            image_size=size,
+            channel_axis=True,
+            then=[halve],
+            input_dims=["N", 3, "height", "width"],
+            output_dims=["N", 1, "h", "w"],
+        ),
+        models_dir / "halved.onnx",
+    )
+    final = system.client.wait(system.client.submit(model)["submission_id"], timeout=120)
+    assert final["status"] == "failed"
+    batch = system.settings.batch_size
+    assert final["error"] == (
+        f"the model returned an output of shape [{batch}, 1, {size // 2}, {size // 2}] (float32) "
+        f"for an input "
+        f"batch of [{batch}, 3, {size}, {size}]; expected [{batch}, {size}, {size}] float32 or "
+        f"[{batch}, 1, {size}, {size}] float32"
+    )

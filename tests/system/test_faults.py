@@ -102,6 +102,8 @@ def replace_dead_workers(system: GoatSystem) -> None:
     )
 
 
+# The tests below share a shape (submit, disturb the worker, wait for the outcome, replace the dead): each
+# disturbs it differently and expects another outcome, so each is written out.
 def test_lost_worker_is_detected_and_retried_elsewhere(faulty: GoatSystem, slow_model: Path) -> None:
     submission = faulty.client.submit(slow_model)["submission_id"]
     wait_for(faulty, submission, lambda s: s["status"] == "running", "running")

@@ -1,16 +1,18 @@
 """The API's response bodies (the seed's SubmissionResponse, StatusResponse and QueueStatus).
 
-A result is the executor's own type (goat.executors.results), not a copy of it.
+A result is the executor's own type (goat.executors.results), a worker the queue's (goat.queue.workers),
+not copies of them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from goat.executors.results import Result
+from goat.queue.workers import WorkerStatus
 from goat.tasks.base import MetricValue
 
 SubmissionStatus = Literal["queued", "running", "completed", "failed"]
@@ -18,6 +20,11 @@ SubmissionStatus = Literal["queued", "running", "completed", "failed"]
 
 class ErrorResponse(BaseModel):
     detail: str = Field(description="What went wrong and what to do about it.")
+
+
+def errors(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """A route's documented refusals, each answered with an ErrorResponse."""
+    return {status: {"model": ErrorResponse, "description": text} for status, text in described.items()}
 
 
 class SubmissionResponse(BaseModel):
@@ -50,20 +57,6 @@ class StatusResponse(BaseModel):
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
-
-
-class WorkerStatus(BaseModel):
-    name: str
-    worker_id: str
-    host: str | None
-    pid: int | None
-    state: str = Field(description="idle or busy (or started/suspended, RQ's other states).")
-    current_submission: str | None
-    device: str | None
-    provider: str | None
-    jobs_done: int
-    jobs_failed: int
-    last_heartbeat: datetime | None
 
 
 class RunningSubmission(BaseModel):

@@ -13,6 +13,8 @@ CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 
 
+# Frozen dataclasses of named fields: alike in shape to the scene records of tasks/depth/scenes.py, nothing
+# shared but the form.
 @dataclass(frozen=True)
 class Gpu:
     ordinal: int

@@ -146,6 +146,8 @@ class ForkedExecutor(Executor):
             os._exit(code)
 
     def _inference(self, model: ModelFile) -> Inference:
+        # Keyword for keyword what the executor was given (the same shape as benchmarks/floor.py's call of
+        # run_floor, which passes its command line on): the child evaluates exactly that.
         return Inference(
             model=model,
             task=self.task,

@@ -67,6 +67,7 @@ class Inference:
         options: RunOptions,
         limits: Limits,
     ) -> None:
+        # Plain assignments, alike in shape to every constructor's (queue/sweeper.py's among them).
         self.model = model
         self.task = task
         self.test_set = test_set

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import dataclass
 from datetime import datetime
 
 import psutil
+from pydantic import BaseModel, Field
 from redis import Redis
 from rq import Queue, Worker
 
@@ -18,13 +18,14 @@ log = logging.getLogger(__name__)
 _GOAT_FIELDS = ("goat_worker_id", "device", "provider")
 
 
-@dataclass(frozen=True, kw_only=True)
-class WorkerInfo:
+class WorkerStatus(BaseModel):
+    """A worker as the queue status page shows it."""
+
     name: str
     worker_id: str
     host: str | None
     pid: int | None
-    state: str
+    state: str = Field(description="idle or busy (or started/suspended, RQ's other states).")
     current_submission: str | None
     device: str | None
     provider: str | None
@@ -33,7 +34,7 @@ class WorkerInfo:
     last_heartbeat: datetime | None
 
 
-def live_workers(queue: Queue) -> list[WorkerInfo]:
+def live_workers(queue: Queue) -> list[WorkerStatus]:
     """Every worker registered on the queue, by name."""
     workers = [_info(queue, worker) for worker in Worker.all(queue=queue)]
     return sorted(workers, key=lambda worker: worker.name)
@@ -44,13 +45,13 @@ def running_ids(queue: Queue) -> list[str]:
     return queue.started_job_registry.get_job_ids(cleanup=False)
 
 
-def _info(queue: Queue, worker: Worker) -> WorkerInfo:
+def _info(queue: Queue, worker: Worker) -> WorkerStatus:
     # Worker.all() read RQ's fields of this hash; goat's own are read here.
     values = queue.connection.hmget(worker.key, _GOAT_FIELDS)
     extra = {
         name: value.decode() for name, value in zip(_GOAT_FIELDS, values, strict=True) if value is not None
     }
-    return WorkerInfo(
+    return WorkerStatus(
         name=worker.name,
         worker_id=extra.get("goat_worker_id", worker.name),
         host=worker.hostname,

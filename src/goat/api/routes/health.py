@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from goat.api.deps import ServicesDep
-from goat.api.schemas import ErrorResponse, Health, SubmitHealth
+from goat.api.schemas import Health, SubmitHealth, errors
 from goat.queue.connection import answers
 
 router = APIRouter()
@@ -20,7 +20,7 @@ def health() -> Health:
 @router.get(
     "/submit/health",
     response_model=SubmitHealth,
-    responses={503: {"model": ErrorResponse}},
+    responses=errors({503: "Redis is not answering"}),
     summary="Submissions can be accepted: Redis answers",
 )
 def submit_health(services: ServicesDep) -> SubmitHealth | JSONResponse:

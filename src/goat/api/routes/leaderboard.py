@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from goat.api.deps import ServicesDep, TaskDep
-from goat.api.schemas import ErrorResponse, Leaderboard, LeaderboardEntry
+from goat.api.schemas import Leaderboard, LeaderboardEntry, errors
 from goat.executors.results import Result
 from goat.storage.submissions import as_utc
 
@@ -17,10 +17,7 @@ router = APIRouter(prefix="/submit")
 @router.get(
     "/{task}/leaderboard",
     response_model=Leaderboard,
-    responses={
-        404: {"model": ErrorResponse, "description": "Unknown task"},
-        422: {"model": ErrorResponse, "description": "Invalid limit"},
-    },
+    responses=errors({404: "Unknown task", 422: "Invalid limit"}),
     summary="Best completed submission of each participant (anonymous ones stand alone), best first",
 )
 def leaderboard(

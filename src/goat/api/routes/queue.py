@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from fastapi import APIRouter, HTTPException
 from redis.exceptions import RedisError
 
 from goat.api.deps import ServicesDep
-from goat.api.schemas import ErrorResponse, Progress, QueueStatus, RunningSubmission, WorkerStatus
+from goat.api.schemas import Progress, QueueStatus, RunningSubmission, errors
 from goat.api.services import Services
 from goat.queue.jobs import QUEUE_NAME
 from goat.queue.live import read_progress
@@ -20,7 +18,7 @@ router = APIRouter(prefix="/submit")
 @router.get(
     "/queue/status",
     response_model=QueueStatus,
-    responses={503: {"model": ErrorResponse}},
+    responses=errors({503: "Redis is not answering"}),
     summary="Queue length, running submissions and every live worker",
 )
 def queue_status(services: ServicesDep) -> QueueStatus:
@@ -40,5 +38,5 @@ def _snapshot(services: Services) -> QueueStatus:
         queue_name=QUEUE_NAME,
         queue_length=services.queue.count,
         running=running,
-        workers=[WorkerStatus(**dataclasses.asdict(worker)) for worker in live_workers(services.queue)],
+        workers=live_workers(services.queue),
     )

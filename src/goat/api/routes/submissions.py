@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 
 from goat.api import intake
 from goat.api.deps import ServicesDep, TaskDep
-from goat.api.schemas import ErrorResponse, Progress, StatusResponse, SubmissionResponse
+from goat.api.schemas import Progress, StatusResponse, SubmissionResponse, errors
 from goat.api.services import Services
 from goat.queue.jobs import queue_position
 from goat.queue.live import read_progress
@@ -52,13 +52,15 @@ _UPLOAD_BODY = {
     status_code=202,
     response_model=SubmissionResponse,
     openapi_extra=_UPLOAD_BODY,
-    responses={
-        404: {"model": ErrorResponse, "description": "Unknown task"},
-        413: {"model": ErrorResponse, "description": "Larger than MAX_FILE_SIZE"},
-        422: {"model": ErrorResponse, "description": "Not a usable model for this task"},
-        429: {"model": ErrorResponse, "description": "The queue is full"},
-        503: {"model": ErrorResponse, "description": "The queue (Redis) is unavailable"},
-    },
+    responses=errors(
+        {
+            404: "Unknown task",
+            413: "Larger than MAX_FILE_SIZE",
+            422: "Not a usable model for this task",
+            429: "The queue is full",
+            503: "The queue (Redis) is unavailable",
+        }
+    ),
     summary="Upload an ONNX model (multipart field `file`) for evaluation",
 )
 async def submit(request: Request, services: ServicesDep, task: TaskDep) -> SubmissionResponse:
@@ -82,10 +84,7 @@ async def submit(request: Request, services: ServicesDep, task: TaskDep) -> Subm
 @router.get(
     "/{task}/status/{submission_id}",
     response_model=StatusResponse,
-    responses={
-        404: {"model": ErrorResponse, "description": "Unknown task or submission"},
-        422: {"model": ErrorResponse, "description": "Not a submission id"},
-    },
+    responses=errors({404: "Unknown task or submission", 422: "Not a submission id"}),
     summary="Where a submission is: queued (with position), running (with progress), or its outcome",
 )
 async def status(

@@ -6,6 +6,7 @@ the class id itself ([N, S, S] int64).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -57,14 +58,8 @@ class SegmentationTask(TaskDefinition):
         }
 
     def load_test_set(self, params: DatasetParams) -> SegmentationTestSet:
-        return load_segmentation_test_set(
-            image_size=params.image_size,
-            num_samples=params.num_samples,
-            seed=params.seed,
-            dataset_dir=params.dataset_dir,
-            cache_dir=params.cache_dir,
-            input_spec=self.input_spec,
-        )
+        """DatasetParams are the loader's keywords, one for one."""
+        return load_segmentation_test_set(**dataclasses.asdict(params), input_spec=self.input_spec)
 
     def scorer(self, test_set: TestSet) -> SegmentationScorer:
         if not isinstance(test_set, SegmentationTestSet):
