@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 from pathlib import Path
 
+import numpy as np
 import psutil
 import pytest
+from PIL import Image
 
 from goat.executors.base import ExecutionFailed, ModelFile
 from goat.executors.devices import choose_device
@@ -19,6 +22,7 @@ from goat.executors.runtime import gpu_options
 from goat.tasks import base
 from goat.tasks.base import DatasetParams
 from goat.tasks.depth.task import TASK2
+from goat.tasks.previews import GAP, PreviewSet, load_preview_set
 from tests.support.hostile import huge_allocation_model, looping_model
 from tests.support.models import depth_model
 from tests.support.system import explicit_settings
@@ -34,7 +38,9 @@ def test_set(tmp_path_factory: pytest.TempPathFactory) -> base.TestSet:
     return TASK.load_test_set(params)
 
 
-def executor(test_set: base.TestSet, *, time_s: int = 60, memory_bytes: int = 2**30) -> ForkedExecutor:
+def executor(
+    test_set: base.TestSet, *, time_s: int = 60, memory_bytes: int = 2**30, previews: PreviewSet | None = None
+) -> ForkedExecutor:
     return ForkedExecutor(
         task=TASK,
         test_set=test_set,
@@ -42,6 +48,7 @@ def executor(test_set: base.TestSet, *, time_s: int = 60, memory_bytes: int = 2*
         limits=Limits(time_s=time_s, memory_bytes=memory_bytes),
         device=choose_device(preference="cpu", worker_index=0),
         options=RunOptions(threads=1, gpu=gpu_options(explicit_settings({}))),
+        preview_set=previews,
     )
 
 
@@ -68,6 +75,19 @@ def test_the_verbs_run_the_model_in_a_child_and_return_typed_outputs(
     assert outputs.performance.provider == "CPUExecutionProvider"
     assert progress == [(4, SAMPLES), (6, SAMPLES)]
     assert children() == before, "cleanup leaves no evaluation process behind"
+    assert outputs.previews == []
+
+
+def test_previews_are_drawn_on_the_public_images(test_set: base.TestSet, tmp_path: Path) -> None:
+    public = load_preview_set(TASK.input_spec, count=3, cache_dir=tmp_path)
+    outputs = executor(test_set, previews=public).run(
+        model=model_file(depth_model(tmp_path / "m.onnx", image_size=SIZE)), on_progress=lambda *_: None
+    )
+    assert len(outputs.previews) == 3
+    for index, png in enumerate(outputs.previews):
+        picture = np.asarray(Image.open(io.BytesIO(png)))
+        assert picture.shape == (SIZE, 2 * SIZE + GAP, 3)
+        assert np.array_equal(picture[:, :SIZE], public.rgb[index]), "the public image, beside its prediction"
 
 
 def test_the_time_limit_kills_the_child(test_set: base.TestSet, tmp_path: Path) -> None:

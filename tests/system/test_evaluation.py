@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import numpy as np
 import onnxruntime as ort
 import pytest
 from onnx import helper
+from PIL import Image
 
 from goat.client import GoatError
 from goat.tasks import load_registry
+from goat.tasks.previews import GAP
 from tests.support.models import depth_model, mean_model, save_model
 from tests.support.system import GoatSystem
 
@@ -163,3 +167,20 @@ def test_an_output_that_resolves_to_another_size_names_both_shapes(
         f"batch of [{batch}, 3, {size}, {size}]; expected [{batch}, {size}, {size}] float32 or "
         f"[{batch}, 1, {size}, {size}] float32"
     )
+
+
+def test_a_completed_submission_shows_previews_on_public_images(system: GoatSystem, models_dir: Path) -> None:
+    model = depth_model(models_dir / "m.onnx", image_size=system.settings.image_size)
+    final = system.client.wait(system.client.submit(model)["submission_id"], timeout=120)
+    size = system.settings.image_size
+    assert final["result"]["previews"] == system.settings.preview_count == 2
+    assert final["previews"] == [
+        f"/submit/task2/previews/{final['submission_id']}/{index}.png" for index in range(2)
+    ]
+    for path in final["previews"]:
+        response = httpx.get(f"{system.url}{path}", timeout=10)
+        assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+        assert Image.open(io.BytesIO(response.content)).size == (2 * size + GAP, size)
+    missing = httpx.get(f"{system.url}/submit/task2/previews/{final['submission_id']}/2.png", timeout=10)
+    assert missing.status_code == 404
+    assert missing.json()["detail"] == f"submission {final['submission_id']} has no preview 2"

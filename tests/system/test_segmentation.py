@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import httpx
 import numpy as np
 import onnxruntime as ort
 import pytest
+from PIL import Image
 
 from goat.client import GoatError
 from goat.tasks import load_registry
+from goat.tasks.previews import GAP
+from goat.tasks.segmentation.palette import PALETTE
 from tests.support.segmentation import segmentation_model
 from tests.support.system import GoatSystem
 
@@ -45,6 +49,10 @@ def test_a_segmentation_model_completes_with_expected_metrics(
     for name in ("miou", "pixel_accuracy", "mean_class_accuracy"):
         assert metrics[name] == pytest.approx(expected[name], abs=1e-12), name
     assert final["result"]["score"] == metrics["miou"]
+    picture = httpx.get(f"{system.url}{final['previews'][0]}", timeout=10)
+    size = system.settings.image_size
+    drawn = np.asarray(Image.open(io.BytesIO(picture.content)))[:, size + GAP :].reshape(-1, 3)
+    assert {tuple(colour) for colour in drawn} <= {tuple(colour) for colour in PALETTE[:5]}, "class colours"
     assert final["result"]["performance"]["num_samples"] == system.settings.num_samples
 
 

@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from goat.tasks.previews import encode_png
 from goat.tasks.segmentation.labels import IGNORE, resize_labels
-from goat.tasks.segmentation.palette import PALETTE, colorize, encode_png
+from goat.tasks.segmentation.palette import PALETTE, colorize
 
 
 def test_shrinking_takes_the_pixel_under_each_output_centre() -> None:

@@ -50,6 +50,9 @@ class StatusResponse(BaseModel):
     queue_position: int | None = None
     progress: Progress | None = None
     result: Result | None = None
+    previews: list[str] = Field(
+        default=[], description="Paths of PNG pictures of the model's predictions on public images."
+    )
     error: str | None = None
     attempts: int = Field(description="How many times an evaluation of this submission has started.")
     model_sha256: str

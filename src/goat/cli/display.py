@@ -58,6 +58,8 @@ def outcome(status: dict[str, Any]) -> None:
     console.print(f"score: [bold green]{result['score']:.4f}[/]")
     console.print(_table("metric", result["metrics"]))
     console.print(_table("performance", result["performance"]))
+    for path in status.get("previews", []):
+        console.print(f"preview: {path}")
 
 
 def queue(snapshot: dict[str, Any]) -> None:

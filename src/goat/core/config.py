@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     dataset_seed: int = Field(default=0, alias="DATASET_SEED")
     dataset_dir: Path | None = Field(default=None, alias="DATASET_DIR")
 
+    preview_count: int = Field(default=2, alias="PREVIEW_COUNT", ge=0, le=16)
+    """Pictures of each model's predictions on public images (tasks/previews.py); 0: none."""
+
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     @model_validator(mode="after")

@@ -18,6 +18,7 @@ from pathlib import Path
 from goat.executors.limits import Limits
 from goat.executors.results import Outputs
 from goat.tasks.base import TaskDefinition, TestSet
+from goat.tasks.previews import PreviewSet
 
 ProgressCallback = Callable[[int, int], None]
 """(samples done, samples in all), after each batch."""
@@ -40,11 +41,21 @@ class ModelFile:
 
 
 class Executor(ABC):
-    def __init__(self, *, task: TaskDefinition, test_set: TestSet, batch_size: int, limits: Limits) -> None:
+    def __init__(
+        self,
+        *,
+        task: TaskDefinition,
+        test_set: TestSet,
+        batch_size: int,
+        limits: Limits,
+        preview_set: PreviewSet | None = None,
+    ) -> None:
+        """preview_set: public images to draw the model's predictions on (none: no previews)."""
         self.task = task
         self.test_set = test_set
         self.batch_size = batch_size
         self.limits = limits
+        self.preview_set = preview_set
 
     @abstractmethod
     def provision(self, *, model: ModelFile) -> None:

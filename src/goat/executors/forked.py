@@ -28,6 +28,7 @@ from goat.executors.inference import Inference, RunOptions
 from goat.executors.limits import Limits
 from goat.executors.results import Outputs
 from goat.tasks.base import TaskDefinition, TestSet
+from goat.tasks.previews import PreviewSet
 
 _WATCH_INTERVAL_S = 0.2
 """How often the parent looks at the child's memory; also bounds how late a kill can come."""
@@ -45,8 +46,11 @@ class ForkedExecutor(Executor):
         limits: Limits,
         device: Device,
         options: RunOptions,
+        preview_set: PreviewSet | None = None,
     ) -> None:
-        super().__init__(task=task, test_set=test_set, batch_size=batch_size, limits=limits)
+        super().__init__(
+            task=task, test_set=test_set, batch_size=batch_size, limits=limits, preview_set=preview_set
+        )
         self.device = device
         self.options = options
         self._pid = 0
@@ -156,6 +160,7 @@ class ForkedExecutor(Executor):
             device=self.device,
             options=self.options,
             limits=self.limits,
+            preview_set=self.preview_set,
         )
 
 
@@ -164,7 +169,7 @@ def _evaluate(inference: Inference, *, send: Callable[[str, Any], None]) -> None
         inference.provision()
         send("provisioned", None)
         inference.execute(lambda done, total: send("progress", [done, total]))
-        send("outputs", inference.collect().model_dump())
+        send("outputs", inference.collect().model_dump(mode="json"))
     except ExecutionFailed as failure:
         send("failed", str(failure))
     except BaseException:

@@ -9,6 +9,7 @@ the first batch, and only outputs come back to the host, for scoring.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,9 @@ from goat.executors.limits import Limits
 from goat.executors.results import Outputs, Performance
 from goat.executors.runtime import GpuOptions, create_session, ort_device
 from goat.tasks.base import Scorer, TaskDefinition, TestSet, UnusableOutput
+from goat.tasks.previews import PreviewSet, encode_png, side_by_side
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,6 +70,7 @@ class Inference:
         device: Device,
         options: RunOptions,
         limits: Limits,
+        preview_set: PreviewSet | None = None,
     ) -> None:
         # Plain assignments, alike in shape to every constructor's (queue/sweeper.py's among them).
         self.model = model
@@ -74,6 +79,7 @@ class Inference:
         self.device = device
         self.options = options
         self.limits = limits
+        self.preview_set = preview_set
         self.batch_size = model.fixed_batch or batch_size
         self.pad_batches = model.fixed_batch is not None
         self.session: ort.InferenceSession | None = None
@@ -100,7 +106,7 @@ class Inference:
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
         started = time.perf_counter()
-        self.batches = [self._place(start) for start in range(0, len(self.test_set), self.batch_size)]
+        self.batches = self._place_all(self.test_set.inputs)
         self.timings.transfer_s = time.perf_counter() - started
 
     def execute(self, on_progress: ProgressCallback) -> None:
@@ -147,6 +153,7 @@ class Inference:
         return Outputs(
             score=score,
             metrics=metrics,
+            previews=self.previews(),
             performance=Performance(
                 inference_time_s=self.timings.inference_s,
                 throughput_ips=count / self.timings.inference_s if self.timings.inference_s else 0.0,
@@ -162,13 +169,37 @@ class Inference:
             ),
         )
 
+    def previews(self) -> list[bytes]:
+        """The task's pictures of the model's predictions on the public images; none where the model fails
+        on them (its score stands: it was measured on the test set)."""
+        if self.preview_set is None:
+            return []
+        pictures = []
+        try:
+            for batch in self._place_all(self.preview_set.inputs):
+                output = self._run(batch, timed=False)
+                for offset, prediction in enumerate(
+                    self.task.read_output(output, batch=len(output))[: batch.real]
+                ):
+                    picture = side_by_side(
+                        self.preview_set.rgb[batch.start + offset], self.task.preview(prediction)
+                    )
+                    pictures.append(encode_png(picture))
+        except (ExecutionFailed, UnusableOutput) as failure:
+            log.warning("no previews: %s", failure)
+            return []
+        return pictures
+
     def cleanup(self) -> None:
         self.batches = []
         self.session = None
 
-    def _place(self, start: int) -> _Batch:
-        real = min(self.batch_size, len(self.test_set) - start)
-        host = self.test_set.inputs[start : start + real]
+    def _place_all(self, inputs: np.ndarray) -> list[_Batch]:
+        return [self._place(inputs, start) for start in range(0, len(inputs), self.batch_size)]
+
+    def _place(self, inputs: np.ndarray, start: int) -> _Batch:
+        real = min(self.batch_size, len(inputs) - start)
+        host = inputs[start : start + real]
         if self.pad_batches and real < self.batch_size:
             padding = np.zeros((self.batch_size - real, *host.shape[1:]), dtype=host.dtype)
             host = np.concatenate([host, padding])
@@ -176,7 +207,7 @@ class Inference:
         device_type, device_id = ort_device(self.device)
         return _Batch(start, real, ort.OrtValue.ortvalue_from_numpy(host, device_type, device_id), host)
 
-    def _run(self, batch: _Batch) -> np.ndarray:
+    def _run(self, batch: _Batch, *, timed: bool = True) -> np.ndarray:
         assert self.session is not None
         device_type, device_id = ort_device(self.device)
         binding = self.session.io_binding()
@@ -188,9 +219,10 @@ class Inference:
             output = binding.copy_outputs_to_cpu()[0]
         except Exception as error:
             raise self._failure("ONNX Runtime failed while running the model", error) from error
-        elapsed = time.perf_counter() - started
-        self.timings.inference_s += elapsed
-        self.timings.batch_latencies_s.append(elapsed)
+        if timed:
+            elapsed = time.perf_counter() - started
+            self.timings.inference_s += elapsed
+            self.timings.batch_latencies_s.append(elapsed)
         return output
 
     def _score(self, start: int, output: np.ndarray, real: int) -> None:

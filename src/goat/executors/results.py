@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import base64
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, Field, PlainSerializer
 
 from goat.tasks.base import MetricValue
+
+
+def _from_base64(value: object) -> object:
+    return base64.b64decode(value, validate=True) if isinstance(value, str) else value
+
+
+Png = Annotated[
+    bytes,
+    BeforeValidator(_from_base64),
+    PlainSerializer(lambda data: base64.b64encode(data).decode(), when_used="json"),
+]
+"""A PNG file's bytes; base64 in JSON (the executor's pipe), raw bytes in Python."""
 
 
 class Performance(BaseModel):
@@ -26,20 +41,33 @@ class Performance(BaseModel):
     )
 
 
-class Outputs(BaseModel):
-    """An executor's answer: the task's metrics over the test set and how the run went."""
-
+class Scores(BaseModel):
     score: float = Field(description="The task's primary metric (see GET /tasks).")
     metrics: dict[str, MetricValue]
     performance: Performance
 
 
-class Result(Outputs):
-    """A scored submission: the executor's outputs, with where and after how long they were made."""
+class Outputs(Scores):
+    """An executor's answer: the task's metrics over the test set, how the run went, and previews."""
+
+    previews: list[Png] = Field(
+        default=[], description="PNG pictures of its predictions on public images (tasks/previews.py)."
+    )
+
+
+class Result(Scores):
+    """A scored submission: the executor's scores, with where and after how long they were made."""
 
     worker_id: str
+    previews: int = Field(default=0, description="How many previews …/previews/{id}/{index}.png serves.")
 
     @classmethod
     def of(cls, outputs: Outputs, *, worker_id: str, queue_wait_s: float) -> Result:
         performance = outputs.performance.model_copy(update={"queue_wait_s": queue_wait_s})
-        return cls(score=outputs.score, metrics=outputs.metrics, performance=performance, worker_id=worker_id)
+        return cls(
+            score=outputs.score,
+            metrics=outputs.metrics,
+            performance=performance,
+            worker_id=worker_id,
+            previews=len(outputs.previews),
+        )

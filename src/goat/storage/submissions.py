@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from goat.storage.database import session_scope
-from goat.storage.tables import Submission
+from goat.storage.tables import Base, Preview, Submission
 
 QUEUED, RUNNING, COMPLETED, FAILED = "queued", "running", "completed", "failed"
 UNFINISHED = (QUEUED, RUNNING)
@@ -86,16 +86,27 @@ class SubmissionStore:
         """A lost worker's submission goes back to the queue; the reason stays visible until it runs again."""
         return self._transition(submission_id, status=QUEUED, worker_id=None, error=reason)
 
-    def mark_completed(self, submission_id: str, *, result: dict[str, Any], score: float) -> bool:
+    def mark_completed(
+        self, submission_id: str, *, result: dict[str, Any], score: float, previews: Sequence[bytes] = ()
+    ) -> bool:
+        """The result and its previews, in one transaction."""
+        pictures = [Preview(submission_id=submission_id, index=i, png=png) for i, png in enumerate(previews)]
         return self._transition(
-            submission_id, status=COMPLETED, result=result, score=score, error=None, finished_at=utcnow()
+            submission_id,
+            also=pictures,
+            status=COMPLETED,
+            result=result,
+            score=score,
+            error=None,
+            finished_at=utcnow(),
         )
 
     def mark_failed(self, submission_id: str, *, error: str) -> bool:
         return self._transition(submission_id, status=FAILED, error=error, finished_at=utcnow())
 
-    def _transition(self, submission_id: str, **values: Any) -> bool:
-        """Apply only while unfinished, so a late message from a lost worker cannot undo a final state."""
+    def _transition(self, submission_id: str, *, also: Sequence[Base] = (), **values: Any) -> bool:
+        """Apply only while unfinished, so a late message from a lost worker cannot undo a final state;
+        the rows in `also` are added with the change, or not at all."""
         with session_scope(self.url) as session:
             outcome = session.execute(
                 update(Submission)
@@ -103,6 +114,8 @@ class SubmissionStore:
                 .values(**values)
             )
             changed = bool(outcome.rowcount)
+            if changed:
+                session.add_all(also)
         if changed and self.on_change is not None:
             self.on_change(submission_id)
         return changed
@@ -133,6 +146,11 @@ class SubmissionStore:
                 session.scalar(select(Submission.id).where(Submission.model_sha256 == sha256).limit(1))
                 is not None
             )
+
+    def preview(self, submission_id: str, index: int) -> bytes | None:
+        with session_scope(self.url) as session:
+            found = session.get(Preview, (submission_id, index))
+            return None if found is None else found.png
 
     def unfinished(self) -> list[Submission]:
         with session_scope(self.url) as session:

@@ -196,6 +196,10 @@ class TaskDefinition(ABC):
         """What else a participant needs to know to score well (alignment, class names, ...)."""
 
     @abstractmethod
+    def preview(self, prediction: np.ndarray) -> np.ndarray:
+        """(S, S, 3) uint8: a picture of one prediction, as `read_output` returned it, for the participant."""
+
+    @abstractmethod
     def load_test_set(self, params: DatasetParams) -> TestSet:
         """The test set preprocessed at params.image_size."""
 

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from goat.core.config import Settings
 from goat.tasks.base import DatasetParams, TaskDefinition, TestSet
 from goat.tasks.depth.task import depth_task
+from goat.tasks.previews import PreviewSet, load_preview_set
 from goat.tasks.segmentation.task import segmentation_task
 from goat.tasks.settings import TaskSettings
 
@@ -61,6 +62,9 @@ class Task:
 
     def load_test_set(self) -> TestSet:
         return self.definition.load_test_set(self.dataset)
+
+    def load_preview_set(self, count: int) -> PreviewSet:
+        return load_preview_set(self.definition.input_spec, count=count, cache_dir=self.dataset.cache_dir)
 
 
 class TaskRegistry(Mapping[str, Task]):

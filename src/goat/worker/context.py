@@ -10,12 +10,14 @@ from goat.executors.devices import Device
 from goat.executors.inference import RunOptions
 from goat.executors.limits import Limits
 from goat.tasks import Task, TestSet
+from goat.tasks.previews import PreviewSet
 
 
 @dataclass(frozen=True)
 class LoadedTask:
     task: Task
     test_set: TestSet
+    preview_set: PreviewSet | None
 
 
 @dataclass(frozen=True, kw_only=True)

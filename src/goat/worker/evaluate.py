@@ -41,6 +41,7 @@ def evaluate_submission(submission_id: str, *, ctx: WorkerContext, connection: R
         limits=ctx.limits,
         device=ctx.device,
         options=ctx.options,
+        preview_set=loaded.preview_set,
     )
     model = ModelFile(
         path=ModelStore(settings.upload_dir).path_for(row.model_sha256),

@@ -35,7 +35,8 @@ class Outcomes:
         assert row.started_at is not None
         queue_wait = (as_utc(row.started_at) - as_utc(row.created_at)).total_seconds()
         result = Result.of(outputs, worker_id=worker_id, queue_wait_s=queue_wait)
-        if self.store.mark_completed(row.id, result=result.model_dump(mode="json"), score=result.score):
+        stored = result.model_dump(mode="json")
+        if self.store.mark_completed(row.id, result=stored, score=result.score, previews=outputs.previews):
             log.info("submission %s completed: score %.4f", row.id, result.score)
 
     def failed(self, submission_id: str, *, reason: str) -> None:

@@ -47,8 +47,9 @@ def load_tasks(settings: Settings) -> dict[str, context.LoadedTask]:
     for name, task in load_registry(settings).items():
         started = time.perf_counter()
         test_set = task.load_test_set()
+        previews = task.load_preview_set(settings.preview_count) if settings.preview_count else None
         log.info("task %s: %d samples ready in %.1f s", name, len(test_set), time.perf_counter() - started)
-        loaded[name] = context.LoadedTask(task, test_set)
+        loaded[name] = context.LoadedTask(task, test_set, previews)
     return loaded
 
 

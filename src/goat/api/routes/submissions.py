@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from redis.exceptions import RedisError
 
@@ -133,6 +133,7 @@ def _describe(services: Services, row: Submission) -> StatusResponse:
         queue_position=_position(services, row.id) if row.status == QUEUED else None,
         progress=_progress(services, row),
         result=row.result,  # type: ignore[arg-type]
+        previews=[preview_path(row, index) for index in range((row.result or {}).get("previews", 0))],
         error=row.error,
         attempts=row.attempts,
         model_sha256=row.model_sha256,
@@ -141,6 +142,32 @@ def _describe(services: Services, row: Submission) -> StatusResponse:
         started_at=as_utc(row.started_at),
         finished_at=as_utc(row.finished_at),
     )
+
+
+def preview_path(row: Submission, index: int) -> str:
+    return f"{router.prefix}/{row.task}/previews/{row.id}/{index}.png"
+
+
+@router.get(
+    "/{task}/previews/{submission_id}/{index}.png",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/png": {}}, "description": "The public image beside the model's prediction"},
+        **errors({404: "Unknown task, submission or preview", 422: "Not a submission id or an index"}),
+    },
+    summary="A picture of a completed submission's prediction on a public image (never a hidden one)",
+)
+def preview(
+    services: ServicesDep,
+    task: TaskDep,
+    submission_id: Annotated[str, Path(pattern=SUBMISSION_ID)],
+    index: Annotated[int, Path(ge=0, le=1000)],
+) -> Response:
+    row = _find(services, task, submission_id)
+    png = services.submissions.preview(row.id, index)
+    if png is None:
+        raise HTTPException(404, f"submission {row.id} has no preview {index}")
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
 def _position(services: Services, submission_id: str) -> int | None:

@@ -19,6 +19,7 @@ from goat.tasks.depth.cache import Allocate, Build, cached_arrays
 from goat.tasks.depth.masks import EvalRegion
 from goat.tasks.depth.metrics import HIGHER_IS_BETTER, METRICS
 from goat.tasks.depth.preprocessing import RESAMPLING, preprocess
+from goat.tasks.depth.preview import nearness_picture
 from goat.tasks.depth.scoring import DepthScorer
 from goat.tasks.folders import file_identity
 from goat.tasks.settings import TaskSettings
@@ -76,6 +77,9 @@ class DepthTask(TaskDefinition):
 
     def details(self) -> Mapping[str, object]:
         return {"output_kind": self.output_kind, "alignment": self.alignment}
+
+    def preview(self, prediction: np.ndarray) -> np.ndarray:
+        return nearness_picture(prediction, larger_is_nearer=self.output_kind == "disparity")
 
     def load_test_set(self, params: DatasetParams) -> DepthTestSet:
         """Generated rooms, or the folder params.dataset_dir, preprocessed at params.image_size.

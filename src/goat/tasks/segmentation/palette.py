@@ -7,10 +7,7 @@ outside 0..254 is black too: a preview shows it as unlabelled rather than failin
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
-from PIL import Image
 
 from goat.tasks.segmentation.labels import IGNORE
 
@@ -38,13 +35,3 @@ def colorize(labels: np.ndarray) -> np.ndarray:
         raise ValueError(f"expected an (H, W) map of integer class ids, got {labels.dtype} {labels.shape}")
     inside = (labels >= 0) & (labels < IGNORE)
     return _LOOKUP[np.where(inside, labels, IGNORE).astype(np.intp)]
-
-
-def encode_png(rgb: np.ndarray) -> bytes:
-    """The PNG file of an (H, W, 3) uint8 RGB image, such as colorize's."""
-    rgb = np.asarray(rgb)
-    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ValueError(f"expected an (H, W, 3) uint8 image, got {rgb.dtype} {rgb.shape}")
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG")
-    return buffer.getvalue()

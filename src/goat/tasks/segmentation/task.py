@@ -16,6 +16,7 @@ from goat.tasks.base import DatasetParams, InputSpec, OutputLayout, TaskDefiniti
 from goat.tasks.segmentation import folder, synthetic
 from goat.tasks.segmentation.dataset import SegmentationTestSet, load_segmentation_test_set
 from goat.tasks.segmentation.labels import IGNORE
+from goat.tasks.segmentation.palette import colorize
 from goat.tasks.segmentation.scoring import SegmentationScorer
 from goat.tasks.settings import TaskSettings
 
@@ -56,6 +57,9 @@ class SegmentationTask(TaskDefinition):
             "class_names": list(self.class_names),
             "ignore_index": IGNORE,
         }
+
+    def preview(self, prediction: np.ndarray) -> np.ndarray:
+        return colorize(prediction)
 
     def load_test_set(self, params: DatasetParams) -> SegmentationTestSet:
         """DatasetParams are the loader's keywords, one for one."""
