@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import onnxruntime as ort
 
-from goat.executors.base import ExecutionFailed, ModelFile, ProgressCallback
+from goat.executors.base import ExecutionFailed, ExecutorError, ModelFile, ProgressCallback
 from goat.executors.devices import Device
 from goat.executors.limits import Limits
 from goat.executors.results import Outputs, Performance
@@ -103,11 +103,20 @@ class Inference:
         except Exception as error:  # ORT raises its own exception types, all model-specific here
             raise self._failure("ONNX Runtime could not load the model", error) from error
         self.timings.load_s = time.perf_counter() - started
+        self._check_provider(self.session)
         self.input_name = self.session.get_inputs()[0].name
         self.output_name = self.session.get_outputs()[0].name
         started = time.perf_counter()
         self.batches = self._place_all(self.test_set.inputs)
         self.timings.transfer_s = time.perf_counter() - started
+
+    def _check_provider(self, session: ort.InferenceSession) -> None:
+        """ORT falls back to the CPU when the CUDA provider does not load: never evaluate there unasked
+        (the worker's start-up probe should have caught it; this is goat's fault, not the model's)."""
+        if self.device.provider not in session.get_providers():
+            raise ExecutorError(
+                f"the session came up on {session.get_providers()} without {self.device.provider}"
+            )
 
     def execute(self, on_progress: ProgressCallback) -> None:
         assert self.session is not None, "provision() first"

@@ -9,6 +9,7 @@ from pathlib import Path
 import onnxruntime as ort
 
 from goat.core.config import Settings
+from goat.executors.cuda import load_libraries
 from goat.executors.devices import CPU, CUDA, Device
 
 TENSORRT = "TensorrtExecutionProvider"
@@ -93,6 +94,10 @@ def _tensorrt_options(device: Device, gpu: GpuOptions, *, model_sha256: str) -> 
 def create_session(
     model_path: Path, *, device: Device, threads: int, gpu: GpuOptions, model_sha256: str = ""
 ) -> ort.InferenceSession:
+    """On a GPU, the extras' CUDA and cuDNN are loaded first (once per process; a no-op after the worker
+    loaded them before forking)."""
+    if device.is_cuda:
+        load_libraries()
     return ort.InferenceSession(
         str(model_path),
         sess_options=session_options(threads=threads),
