@@ -36,6 +36,8 @@ class UpConfig:
     provider: str = "cpu"
     # Where Redis is (or, when nothing answers there, where `goat up` starts the embedded one).
     redis_port: int | None = None
+    ready_workers: int | None = None
+    """Idle workers to wait for before the system counts as up (default: `workers`)."""
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -87,7 +89,8 @@ class GoatUp:
         # cwd is DATA_DIR so that no `.env` of the checkout changes the settings.
         self.process = self._spawn(command)
         try:
-            self.wait_ready(workers=self.config.workers, timeout=timeout)
+            ready = self.config.workers if self.config.ready_workers is None else self.config.ready_workers
+            self.wait_ready(workers=ready, timeout=timeout)
         except BaseException:
             self.stop()
             raise

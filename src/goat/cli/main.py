@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -9,13 +10,14 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from goat.cli import logs
+from goat.cli import doctor, logs
 from goat.core.config import get_settings
 
 app = typer.Typer(help="goat: evaluate ONNX models on a hidden test set.", no_args_is_help=True)
 console = Console()
 Url = Annotated[str, typer.Option("--url", envvar="GOAT_URL", help="The goat API.")]
 DEFAULT_URL = "http://localhost:8000"
+app.command(name="doctor")(doctor.doctor)
 
 
 @app.command()
@@ -26,12 +28,12 @@ def up(
 ) -> None:
     """Run everything in the foreground: Redis (embedded unless one answers), the API, the workers."""
     from goat.cli.supervisor import Supervisor
-    from goat.executors.devices import cuda_available, visible_gpus
+    from goat.executors.devices import visible_gpus
     from goat.worker.runner import default_worker_count
 
     settings = get_settings()
     logs.configure(settings.log_level, process="up")
-    gpus = len(visible_gpus()) if settings.execution_provider != "cpu" and cuda_available() else 0
+    gpus = len(visible_gpus()) if settings.execution_provider != "cpu" else 0
     count = workers if workers is not None else default_worker_count(settings, gpus=gpus)
     Supervisor(settings, workers=count).run()
 
@@ -61,12 +63,18 @@ def worker(
     index: Annotated[int, typer.Option(help="This worker's index on the host (picks its GPU).")] = 0,
     of: Annotated[int, typer.Option(help="Workers on this host (splits the CPU cores).")] = 1,
 ) -> None:
-    """Take evaluations from the queue until SIGTERM."""
+    """Take evaluations from the queue until SIGTERM; exit 78 (EX_CONFIG) without taking any when the GPU
+    it was asked to use is unusable, saying why."""
+    from goat.executors.devices import DeviceUnusable
     from goat.worker.runner import run_worker
 
     settings = get_settings()
     logs.configure(settings.log_level, process=f"worker-{index + 1}")
-    run_worker(settings, index=index, workers=of)
+    try:
+        run_worker(settings, index=index, workers=of)
+    except DeviceUnusable as unusable:
+        logging.getLogger("goat.worker").error("this worker takes no work: %s", unusable)
+        raise typer.Exit(os.EX_CONFIG) from None
 
 
 @app.command()

@@ -7,6 +7,7 @@ dies is restarted, and Ctrl-C or SIGTERM stops them all: workers and API first, 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -30,6 +31,8 @@ class Child:
     process: subprocess.Popen | None = None
     restarts: int = 0
     started_at: float = field(default=0.0)
+    given_up: bool = False
+    """It exited with EX_CONFIG: it cannot run here (a worker whose GPU is unusable); not restarted."""
 
     def start(self) -> None:
         # Its own process group, so the terminal's Ctrl-C reaches only the supervisor, which stops the
@@ -114,9 +117,13 @@ class Supervisor:
 
     def _restart_dead(self) -> None:
         for child in [self.redis, *self.services]:
-            if child is None or child.alive():
+            if child is None or child.given_up or child.alive():
                 continue
             code = child.process.returncode  # type: ignore[union-attr]
+            if code == os.EX_CONFIG:
+                log.error("%s cannot run here (exit %d, see its log); not restarting it", child.name, code)
+                child.given_up = True
+                continue
             if time.monotonic() - child.started_at < 5:
                 child.restarts += 1
             delay = min(2 ** min(child.restarts, 5), 30) if child.restarts else 0

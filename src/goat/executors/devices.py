@@ -66,15 +66,26 @@ def cuda_available() -> bool:
     return CUDA in onnxruntime.get_available_providers()
 
 
+class DeviceUnusable(RuntimeError):
+    """A worker asked to use a GPU (EXECUTION_PROVIDER=cuda, or auto with GPUs visible) cannot: it takes no
+    work rather than evaluate on the CPU. The message says why."""
+
+
 def choose_device(*, preference: str, worker_index: int) -> Device:
-    """Worker i takes GPU i mod n, so WORKER_COUNT workers spread evenly over a multi-GPU host."""
-    gpus = visible_gpus() if preference != "cpu" and cuda_available() else []
+    """Worker i takes GPU i mod n, so WORKER_COUNT workers spread evenly over a multi-GPU host. GPUs that
+    nvidia-smi lists are used or refused, never silently skipped (EXECUTION_PROVIDER=cpu to skip them)."""
+    gpus = visible_gpus() if preference != "cpu" else []
     if not gpus:
         if preference == "cuda":
-            raise RuntimeError(
-                "EXECUTION_PROVIDER=cuda but no CUDA GPU is usable: install the `gpu` extra "
-                "(onnxruntime-gpu) and check that nvidia-smi lists a GPU"
-            )
+            raise DeviceUnusable("EXECUTION_PROVIDER=cuda but no NVIDIA GPU/driver answers (nvidia-smi)")
         return Device(provider=CPU, label="cpu")
+    if not cuda_available():
+        from goat.executors.cuda import installed_build, mismatch
+        from goat.executors.nvidia import read_driver
+
+        raise DeviceUnusable(
+            f"nvidia-smi lists {len(gpus)} GPU(s) but ONNX Runtime offers no {CUDA}: "
+            f"{mismatch(read_driver(), installed_build())}"
+        )
     gpu = gpus[worker_index % len(gpus)]
     return Device(provider=CUDA, label=f"cuda:{gpu.ordinal} ({gpu.name})", gpu=gpu)

@@ -13,9 +13,11 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from goat.core.config import Settings, cpu_count
-from goat.executors.devices import Device, choose_device
+from goat.executors.cuda import load_libraries
+from goat.executors.devices import Device, DeviceUnusable, choose_device
 from goat.executors.inference import RunOptions
 from goat.executors.limits import Limits
+from goat.executors.probe import explain, run_isolated
 from goat.executors.runtime import gpu_options
 from goat.queue.connection import answers, connect
 from goat.queue.jobs import evaluation_queue
@@ -53,9 +55,21 @@ def load_tasks(settings: Settings) -> dict[str, context.LoadedTask]:
     return loaded
 
 
+def ready_device(settings: Settings, *, index: int) -> tuple[Device, str]:
+    """The worker's device and the provider a probe session really ran on there (in a spawned process:
+    this one forks later). Raises DeviceUnusable, with the reason, rather than fall back to the CPU."""
+    device = choose_device(preference=settings.execution_provider, worker_index=index)
+    probe = run_isolated(device, gpu_options(settings))
+    if not probe.ok or probe.provider is None:
+        raise DeviceUnusable(explain(probe))
+    if device.is_cuda:
+        load_libraries()  # before any fork: every evaluation process inherits them
+    return device, probe.provider
+
+
 def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
     """Runs until SIGTERM/SIGINT; a Redis outage pauses it and it reconnects by itself."""
-    device = choose_device(preference=settings.execution_provider, worker_index=index)
+    device, provider = ready_device(settings, index=index)
     worker_id = settings.worker_id or f"{socket.gethostname()}-{index + 1}"
     threads = intra_op_threads(settings, device=device, workers=workers)
     limits = Limits(time_s=settings.job_timeout, memory_bytes=int(settings.eval_memory_limit))
@@ -71,7 +85,7 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             limits=limits,
         )
     )
-    log.info("worker %s on %s (%s), %d intra-op threads", worker_id, device.label, device.provider, threads)
+    log.info("worker %s on %s (probed: %s), %d intra-op threads", worker_id, device.label, provider, threads)
     prepare_for_forks(settings)
     connection = connect(settings.resolved_redis_url)
     while True:
@@ -85,7 +99,7 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             worker_ttl=settings.maintenance_interval + 15,
             heartbeat_grace=settings.heartbeat_grace,
             shutdown_grace=settings.shutdown_grace,
-            info={"goat_worker_id": worker_id, "device": device.label, "provider": device.provider},
+            info={"goat_worker_id": worker_id, "device": device.label, "provider": provider},
         )
         try:
             forget_dead_workers(connection)
