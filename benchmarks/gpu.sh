@@ -1,30 +1,43 @@
 #!/usr/bin/env bash
-# The floor-vs-goat comparison of benchmarks/overhead.py on a CUDA machine: the same model through bare
-# ONNX Runtime (CUDA EP, goat's provider options) and through `goat up --workers 1` with
-# EXECUTION_PROVIDER=cuda, printing images/s for both, their ratio and goat's breakdown.
+# Proof on a GPU, in one command from a fresh clone: the seed-sized model on the seed's test set (96
+# samples at 448 px) through bare ONNX Runtime (CUDA EP, goat's provider options) and through
+# `goat up --workers 1` with EXECUTION_PROVIDER=cuda, printing the provider each really ran on, images/s
+# for both, their ratio, goat's breakdown, and the seed's own figure (96 images in 4.2 s on an A40).
 #
-# Why a script of its own: it needs the `gpu` extra (onnxruntime-gpu) in the service's venv and an NVIDIA
-# driver, which the CPU benchmark machine does not have. Run from anywhere:
+# Steps: refuse at once without an NVIDIA driver; `make install` with the ONNX Runtime build the driver
+# runs (RUNTIME=gpu for CUDA 13, gpu-cu12 for older drivers: the Makefile's choice); `goat doctor` (it
+# stops here, saying why, if the GPU cannot be used); build the seed-sized model in .venv-bench (torch,
+# transformers: the `bench` extra) unless SEED_MODEL exists; then benchmarks/overhead.py for that model and
+# for the tiny one. Run from anywhere:
 #
 #   benchmarks/gpu.sh                      # seed-sized model, 448 px, 96 samples (the seed's test set)
 #   NUM_SAMPLES=960 ROUNDS=2 benchmarks/gpu.sh
-#   SEED_MODEL=/path/model.onnx benchmarks/gpu.sh
+#   SEED_MODEL=/path/model.onnx RUNTIME=gpu-cu12 benchmarks/gpu.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if ! nvidia-smi -L >/dev/null 2>&1; then
+    echo "benchmarks/gpu.sh: no NVIDIA GPU/driver found (nvidia-smi does not answer); it measures the CUDA" \
+        "path and needs one. On a CPU machine: make bench (docs/benchmarks.md)." >&2
+    exit 2
+fi
 
 IMAGE_SIZE=${IMAGE_SIZE:-448}
 NUM_SAMPLES=${NUM_SAMPLES:-96}
 ROUNDS=${ROUNDS:-2}
 SEED_MODEL=${SEED_MODEL:-data/bench/seed-b8-${IMAGE_SIZE}.onnx}
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+RUNTIME=${RUNTIME:-$(make -s runtime)}
 
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-make install RUNTIME=gpu
-.venv/bin/python -c 'import onnxruntime as ort; assert "CUDAExecutionProvider" in ort.get_available_providers(), ort.get_available_providers()'
+echo "ONNX Runtime build for this driver: RUNTIME=$RUNTIME"
+make install RUNTIME="$RUNTIME"
+.venv/bin/goat doctor
 
 if [ ! -f "$SEED_MODEL" ]; then
     if [ ! -x .venv-bench/bin/python ]; then
-        echo "no $SEED_MODEL and no .venv-bench to build it with; see benchmarks/README.md" >&2
-        exit 1
+        "$PYTHON" -m venv .venv-bench
+        .venv-bench/bin/python -m pip install --quiet -e '.[bench,cpu]'  # seed_model.py --verify uses ORT
     fi
     mkdir -p "$(dirname "$SEED_MODEL")"
     .venv-bench/bin/python benchmarks/seed_model.py "$SEED_MODEL" --batch 8 --image-size "$IMAGE_SIZE"
