@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import onnxruntime
@@ -14,20 +13,14 @@ import pytest
 
 from goat.executors.cuda import installed_build
 from tests.support.nvidia import SMI_570, fake_smi
-from tests.support.processes import controlled_env
+from tests.support.processes import run_goat
 
 cpu_build = pytest.mark.skipif(installed_build().cuda is not None, reason="a CUDA build may use the GPU")
 
 
 def doctor(tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "goat", "doctor"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=tmp_path,
-        env=controlled_env({"COLUMNS": "300", "NO_COLOR": "1", "DATA_DIR": str(tmp_path), **(env or {})}),
-    )
+    settings = {"COLUMNS": "300", "NO_COLOR": "1", "DATA_DIR": str(tmp_path), **(env or {})}
+    return run_goat("doctor", cwd=tmp_path, env=settings)
 
 
 @pytest.mark.skipif(shutil.which("nvidia-smi") is not None, reason="a GPU host")

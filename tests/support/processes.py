@@ -128,3 +128,17 @@ def api_ready(url: str) -> bool:
         return httpx.get(f"{url}/health", timeout=1).status_code == 200
     except httpx.TransportError:
         return False
+
+
+def run_goat(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """`goat <args>` to its end, as an operator types it, with only `env`'s settings (controlled_env)."""
+    return subprocess.run(
+        [sys.executable, "-m", "goat", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        env=controlled_env(env),
+    )

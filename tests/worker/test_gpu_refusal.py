@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,7 @@ import pytest
 
 from goat.executors.cuda import installed_build
 from tests.support.nvidia import SMI_580, fake_smi
-from tests.support.processes import controlled_env, free_port, wait_until
+from tests.support.processes import free_port, run_goat, wait_until
 from tests.support.system import TEST_ENV
 from tests.support.up import GoatUp, UpConfig
 
@@ -26,14 +25,7 @@ cpu_build = pytest.mark.skipif(installed_build().cuda is not None, reason="a CUD
 def worker(tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """`goat worker` against a Redis port where nothing answers: it must stop before it would connect."""
     settings = {**TEST_ENV, "DATA_DIR": str(tmp_path / "data"), "REDIS_PORT": str(free_port()), **env}
-    return subprocess.run(
-        [sys.executable, "-m", "goat", "worker"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=tmp_path,
-        env=controlled_env(settings),
-    )
+    return run_goat("worker", cwd=tmp_path, env=settings, timeout=120)
 
 
 @no_gpu_here
