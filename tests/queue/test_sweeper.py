@@ -13,12 +13,13 @@ from pathlib import Path
 
 import pytest
 from redis import Redis
+from rq import Queue
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from sqlalchemy import update
 
 from goat.queue.connection import connect
-from goat.queue.jobs import QUEUE_NAME
+from goat.queue.jobs import EVALUATE, QUEUE_NAME
 from goat.storage.database import session_scope
 from goat.storage.submissions import utcnow
 from goat.storage.tables import Submission
@@ -29,6 +30,7 @@ from tests.support.system import GoatSystem
 # RQ 3.0's keys (rq/queue.py, rq/intermediate_queue.py, rq/job.py).
 QUEUE_KEY = f"rq:queue:{QUEUE_NAME}"
 INTERMEDIATE_KEY = f"{QUEUE_KEY}:intermediate"
+REQUEUED = "the evaluation ended without recording a result; queued again"
 
 
 def job_key(submission: str) -> str:
@@ -130,3 +132,23 @@ def test_a_job_stranded_between_dequeue_and_start_is_queued_again_and_completes(
     final = evaluated_by_a_new_worker(unattended, submission)
     assert final["status"] == "completed", unattended.logs()
     assert final["attempts"] == 1
+
+
+def test_a_job_of_an_older_version_is_queued_again_and_completes(
+    unattended: GoatSystem, redis: Redis, tmp_path: Path
+) -> None:
+    """A job queued before an upgrade names a function that moved since: it fails to import and no
+    callback records anything. The submission is the platform's to finish, not the participant's loss."""
+    model = depth_model(tmp_path / "m.onnx", image_size=unattended.settings.image_size, batch=4)
+    submission = unattended.client.submit(model)["submission_id"]
+    Job.fetch(submission, connection=redis).delete()
+    Queue(QUEUE_NAME, connection=redis).enqueue(
+        "goat.worker.job.evaluate_submission", submission, job_id=submission
+    )
+    age_beyond_the_grace(unattended, submission)
+
+    final = evaluated_by_a_new_worker(unattended, submission)
+    assert final["status"] == "completed", unattended.logs()
+    assert final["attempts"] == 1
+    assert f"submission {submission}: {REQUEUED}" in api_log(unattended)
+    assert Job.fetch(submission, connection=redis).func_name == EVALUATE

@@ -92,8 +92,7 @@ class Sweeper:
                 continue
             status = job.get_status()
             if status in _ENDED:
-                log.error("submission %s: job %s without a result", row.id, status)
-                self.outcomes.failed(row.id, reason="the evaluation ended without recording a result")
+                self._ended_without_result(job, attempts=row.attempts)
             elif status == JobStatus.QUEUED and row.id not in placed:
                 stranded.add(row.id)
                 if row.id in self._stranded_before:
@@ -105,6 +104,17 @@ class Sweeper:
         waiting = self.queue.get_job_ids()
         started = self.queue.started_job_registry.get_job_ids(cleanup=False)
         return {*waiting, *started}
+
+    def _ended_without_result(self, job: Job, *, attempts: int) -> None:
+        """The job ended, yet nothing recorded an outcome: goat's fault (a job queued by an older version
+        whose function moved, a failure callback that could not write), never the participant's. Queued
+        again under the current job, until MAX_ATTEMPTS evaluations have started."""
+        if attempts >= self.policy.max_attempts:
+            self.outcomes.failed(job.id, reason=f"the evaluation ended {attempts} times without a result")
+            return
+        job.delete()
+        enqueue_evaluation(self.queue, job.id, policy=self.policy)
+        self.outcomes.requeued(job.id, reason="the evaluation ended without recording a result; queued again")
 
     def _requeue_missing(self, submission_id: str) -> None:
         enqueue_evaluation(self.queue, submission_id, policy=self.policy)
