@@ -33,6 +33,9 @@ from goat.tasks.previews import PreviewSet
 _WATCH_INTERVAL_S = 0.2
 """How often the parent looks at the child's memory; also bounds how late a kill can come."""
 
+_MESSAGE_LIMIT_BYTES = 256 * 2**20
+"""Far above the largest message (the outputs with their previews, a few MiB)."""
+
 Message = tuple[str, Any]
 
 
@@ -107,15 +110,23 @@ class ForkedExecutor(Executor):
         while True:
             self._enforce_limits()
             if self._reader.poll():
-                try:
-                    kind, payload = json.loads(self._reader.recv_bytes())
-                except EOFError:
-                    self._raise_exit()
-                return kind, payload
+                return self._receive()
             wait = min(self._deadline - time.monotonic(), _WATCH_INTERVAL_S)
             readable, _, _ = select.select([self._reader, self._pidfd], [], [], max(wait, 0.0))
             if self._pidfd in readable and not self._reader.poll():
                 self._raise_exit()
+
+    def _receive(self) -> Message:
+        """One message; the child runs the model, so its bytes are bounded and parsed as data only."""
+        assert self._reader is not None
+        try:
+            kind, payload = json.loads(self._reader.recv_bytes(_MESSAGE_LIMIT_BYTES))
+        except EOFError:
+            self._raise_exit()
+        except (OSError, ValueError) as error:
+            self._kill()
+            raise ExecutorError(f"the evaluation process sent an unreadable message: {error}") from None
+        return kind, payload
 
     def _enforce_limits(self) -> None:
         if time.monotonic() >= self._deadline:
