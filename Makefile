@@ -21,11 +21,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Another RUNTIME installed before: its ONNX Runtime wheel (the same module) goes first.
+# Another RUNTIME installed before: its ONNX Runtime wheel (the same module) goes first. The postgres
+# extra too: the storage tests run on PostgreSQL as well as on SQLite.
 $(STAMP): pyproject.toml | $(BIN)/python
 	if [ ! -e $@ ] && ls $(VENV)/.installed-* >/dev/null 2>&1; then \
 		$(BIN)/python -m pip uninstall --quiet -y onnxruntime onnxruntime-gpu; fi
-	$(BIN)/python -m pip install --quiet -e ".[$(RUNTIME),test]"
+	$(BIN)/python -m pip install --quiet -e ".[$(RUNTIME),test,postgres]"
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
-from goat.storage.tables import Base
+from goat.storage.schema import upgrade
 
 _engines: dict[str, Engine] = {}
 
@@ -35,7 +33,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def get_engine(url: str) -> Engine:
-    """One engine per URL, created (and the schema with it) once per process tree."""
+    """One engine per URL, created once per process tree, its schema upgraded to the newest revision first."""
     engine = _engines.get(url)
     if engine is None:
         if url.startswith("sqlite:///"):
@@ -44,22 +42,9 @@ def get_engine(url: str) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        _create_schema(engine)
+        upgrade(engine)
         _engines[url] = engine
     return engine
-
-
-def _create_schema(engine: Engine, *, attempts: int = 5) -> None:
-    """The API and every worker start together on a new database: each creates what is missing, and one
-    that loses the race to another's CREATE (an "already exists" error) looks again."""
-    for attempt in range(attempts):
-        try:
-            Base.metadata.create_all(engine)
-            return
-        except DatabaseError:
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.1 * (attempt + 1))
 
 
 @contextmanager

@@ -1,0 +1,1 @@
+"""One module per schema revision, in the order their down_revision links them."""
