@@ -13,6 +13,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -22,12 +23,19 @@ FIRST_REVISION = "0001_submissions"
 ADVISORY_LOCK_KEY = zlib.crc32(b"goat.storage.schema")
 
 
-def alembic_config(connection: Connection) -> Config:
-    """The migrations installed with the package, run on `connection` (env.py takes it from attributes)."""
+def alembic_config(connection: Connection | None = None) -> Config:
+    """The migrations installed with the package (not a folder of the checkout, so an installed goat finds
+    them), run on `connection`: env.py takes it from the attributes."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
+    if connection is not None:
+        config.attributes["connection"] = connection
     return config
+
+
+def head_revision() -> str | None:
+    """The newest revision of the installed migrations: where every start leaves the database."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def lock_path(engine: Engine) -> Path | None:
@@ -40,7 +48,7 @@ def lock_path(engine: Engine) -> Path | None:
 
 def upgrade(engine: Engine) -> None:
     """Stamp a pre-Alembic database at the first revision, then upgrade to head, under the lock."""
-    with _exclusive(engine) as connection:
+    with exclusive(engine) as connection:
         config = alembic_config(connection)
         if _unversioned(connection):
             command.stamp(config, FIRST_REVISION)
@@ -55,7 +63,7 @@ def _unversioned(connection: Connection) -> bool:
 
 
 @contextmanager
-def _exclusive(engine: Engine) -> Iterator[Connection]:
+def exclusive(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction that no other goat process migrating the same database holds at once.
 
     PostgreSQL: a transaction-scoped advisory lock, released by the commit that also commits the DDL (a
