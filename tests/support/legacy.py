@@ -85,7 +85,7 @@ def _row(submission_id: str, status: str, **values: Any) -> dict[str, Any]:
 
 
 COMPLETED_ROW = _row(
-    "sub_old_completed",
+    "sub_1764500000_0dd0c0de",
     "completed",
     participant="before-alembic",
     attempts=1,
@@ -95,7 +95,7 @@ COMPLETED_ROW = _row(
     started_at=FINISHED_AT - timedelta(minutes=1),
     finished_at=FINISHED_AT,
 )
-QUEUED_ROW = _row("sub_old_queued", "queued", participant="still-waiting")
+QUEUED_ROW = _row("sub_1764500100_0dd0beef", "queued", participant="still-waiting")
 
 
 def create_legacy_database(url: str) -> None:
