@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NotRequired, TypedDict
 
 from goat.executors.limits import Limits
 from goat.executors.results import Outputs
@@ -40,6 +41,16 @@ class ModelFile:
     """The batch size the model declares, or None when its batch is symbolic."""
 
 
+class ExecutorArgs(TypedDict):
+    """What every executor is given, so that an implementation adds its own keywords to these."""
+
+    task: TaskDefinition
+    test_set: TestSet
+    batch_size: int
+    limits: Limits
+    preview_set: NotRequired[PreviewSet | None]
+
+
 class Executor(ABC):
     def __init__(
         self,
@@ -51,6 +62,7 @@ class Executor(ABC):
         preview_set: PreviewSet | None = None,
     ) -> None:
         """preview_set: public images to draw the model's predictions on (none: no previews)."""
+        # Plain assignments, alike in shape to executors/inference.py's, which holds the same for the child.
         self.task = task
         self.test_set = test_set
         self.batch_size = batch_size

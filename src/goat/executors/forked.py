@@ -19,16 +19,20 @@ import traceback
 from collections.abc import Callable
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Unpack
 
-from goat.executors.base import ExecutionFailed, Executor, ExecutorError, ModelFile, ProgressCallback
+from goat.executors.base import (
+    ExecutionFailed,
+    Executor,
+    ExecutorArgs,
+    ExecutorError,
+    ModelFile,
+    ProgressCallback,
+)
 from goat.executors.confinement import confine, resident_bytes
 from goat.executors.devices import Device
 from goat.executors.inference import Inference, RunOptions
-from goat.executors.limits import Limits
 from goat.executors.results import Outputs
-from goat.tasks.base import TaskDefinition, TestSet
-from goat.tasks.previews import PreviewSet
 
 _WATCH_INTERVAL_S = 0.2
 """How often the parent looks at the child's memory; also bounds how late a kill can come."""
@@ -40,20 +44,8 @@ Message = tuple[str, Any]
 
 
 class ForkedExecutor(Executor):
-    def __init__(
-        self,
-        *,
-        task: TaskDefinition,
-        test_set: TestSet,
-        batch_size: int,
-        limits: Limits,
-        device: Device,
-        options: RunOptions,
-        preview_set: PreviewSet | None = None,
-    ) -> None:
-        super().__init__(
-            task=task, test_set=test_set, batch_size=batch_size, limits=limits, preview_set=preview_set
-        )
+    def __init__(self, *, device: Device, options: RunOptions, **given: Unpack[ExecutorArgs]) -> None:
+        super().__init__(**given)
         self.device = device
         self.options = options
         self._pid = 0

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+# Alembic's module variables, alike in every revision.
 revision: str = "0002_previews"
 down_revision: str | Sequence[str] | None = "0001_submissions"
 branch_labels: str | Sequence[str] | None = None
