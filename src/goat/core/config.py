@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ByteSize, Field, model_validator
+from pydantic import ByteSize, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     check_memory_limit: ByteSize = Field(default=ByteSize(4 * 1024**3), alias="CHECK_MEMORY_LIMIT")
     max_queue_length: int = Field(default=1000, alias="MAX_QUEUE_LENGTH", ge=1)
 
+    # Teams and tokens (api/auth.py).
+    admin_token: SecretStr | None = Field(default=None, alias="ADMIN_TOKEN")
+    """The organiser's token; None: drawn at the API's first start and kept in DATA_DIR/admin-token."""
+    allow_anonymous: bool = Field(default=False, alias="ALLOW_ANONYMOUS")
+    """True: uploads without a token are accepted (a private machine), named by the `name` field."""
+    leaderboard_public: bool = Field(default=True, alias="LEADERBOARD_PUBLIC")
+
     # Workers.
     worker_count: int | None = Field(default=None, alias="WORKER_COUNT", ge=0)
     worker_id: str | None = Field(default=None, alias="WORKER_ID")
@@ -65,7 +72,8 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=8, alias="BATCH_SIZE", ge=1)
     image_size: int = Field(default=448, alias="IMAGE_SIZE", ge=8)
     num_samples: int | None = Field(default=None, alias="NUM_SAMPLES", ge=1)
-    dataset_seed: int = Field(default=0, alias="DATASET_SEED")
+    dataset_seed: int | None = Field(default=None, alias="DATASET_SEED", ge=0)
+    """None: a secret seed drawn at first start and kept in DATA_DIR (core/dataset_seed.py)."""
     dataset_dir: Path | None = Field(default=None, alias="DATASET_DIR")
 
     preview_count: int = Field(default=2, alias="PREVIEW_COUNT", ge=0, le=16)
@@ -95,6 +103,10 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def admin_token_file(self) -> Path:
+        return self.data_dir / "admin-token"
 
     @property
     def redis_dir(self) -> Path:

@@ -86,9 +86,18 @@ class TaskRegistry(Mapping[str, Task]):
         return len(self._tasks)
 
 
+class UnresolvedSeedError(ValueError):
+    """The settings still lack the generated scenes' seed: resolve it first (core/dataset_seed.py)."""
+
+
 def default_settings(settings: Settings) -> dict[str, TaskSettings]:
     """The seed's variables configure task2; the sizes and seed are also the defaults of task3 and of every
-    task a file declares (DATASET_DIR is task2's alone)."""
+    task a file declares (DATASET_DIR is task2's alone).
+
+    The seed comes resolved (DATASET_SEED or the secret kept in DATA_DIR, goat.core.dataset_seed): this
+    module never reads or draws it, and never falls back to a seed anyone could read in the source."""
+    if settings.dataset_seed is None:
+        raise UnresolvedSeedError("the dataset seed is not resolved; pass settings through with_dataset_seed")
     shared = {
         "image_size": settings.image_size,
         "num_samples": settings.num_samples,

@@ -13,6 +13,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from goat.core.config import Settings, cpu_count
+from goat.core.dataset_seed import with_dataset_seed
 from goat.executors.cuda import load_libraries
 from goat.executors.devices import Device, DeviceUnusable, choose_device
 from goat.executors.inference import RunOptions
@@ -46,7 +47,7 @@ def intra_op_threads(settings: Settings, *, device: Device, workers: int) -> int
 
 def load_tasks(settings: Settings) -> dict[str, context.LoadedTask]:
     loaded = {}
-    for name, task in load_registry(settings).items():
+    for name, task in load_registry(with_dataset_seed(settings)).items():
         started = time.perf_counter()
         test_set = task.load_test_set()
         previews = task.load_preview_set(settings.preview_count) if settings.preview_count else None
