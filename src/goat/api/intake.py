@@ -13,6 +13,7 @@ from typing import TypeVar
 from anyio import to_thread
 from redis.exceptions import RedisError
 
+from goat.api.authenticator import Caller
 from goat.api.metrics import INTAKE_SECONDS
 from goat.api.services import Services
 from goat.api.upload import BadUpload, ReceivedUpload, receive_model
@@ -82,8 +83,10 @@ def refuse_early(services: Services, *, content_length: str | None) -> None:
 
 
 async def receive(
-    services: Services, body: AsyncIterator[bytes], *, content_type: str | None
+    services: Services, body: AsyncIterator[bytes], *, content_type: str | None, named: bool
 ) -> ReceivedUpload:
+    """The upload, staged; `named`: its `name` field names the participant (an anonymous upload), so it
+    is checked; otherwise (a token's team) it is ignored."""
     limit = services.settings.max_file_size
     started = time.perf_counter()
     try:
@@ -96,7 +99,7 @@ async def receive(
     if upload.staged.size == 0:
         upload.staged.discard()
         raise Unusable("the file is empty; upload an ONNX model")
-    if not valid_name(upload.name):
+    if named and not valid_name(upload.name):
         upload.staged.discard()
         raise Unusable(
             f"the field 'name' must be at most {NAME_MAX_CHARS} printable characters (a participant or team)",
@@ -153,7 +156,7 @@ def _discard_after(syncing: asyncio.Future[None], staged: StagedUpload) -> None:
 
 
 def record_and_enqueue(
-    services: Services, upload: ReceivedUpload, *, task: str, model_info: dict
+    services: Services, upload: ReceivedUpload, *, task: str, model_info: dict, caller: Caller
 ) -> Submission:
     """Store the model, write the row, queue the job; if Redis fails midway, undo both and say 503."""
     staged = upload.staged
@@ -161,7 +164,8 @@ def record_and_enqueue(
     new = NewSubmission(
         id=new_submission_id(),
         task=task,
-        participant=upload.name.strip() or None,
+        participant=caller.team if caller.team_id is not None else upload.name.strip() or None,
+        team_id=caller.team_id,
         model_sha256=staged.sha256,
         model_size_bytes=staged.size,
         filename=upload.filename,

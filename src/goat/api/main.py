@@ -15,9 +15,10 @@ from prometheus_client import REGISTRY, make_asgi_app
 from goat import __version__
 from goat.api import intake
 from goat.api.metrics import QueueCollector, UploadMetrics
-from goat.api.routes import health, leaderboard, queue, submissions, tasks
+from goat.api.routes import health, leaderboard, me, queue, submissions, tasks, teams
 from goat.api.services import Services
 from goat.core.config import Settings, get_settings
+from goat.core.dataset_seed import with_dataset_seed
 from goat.tasks import load_registry
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    settings = with_dataset_seed(settings)
     registry = load_registry(settings)
 
     @asynccontextmanager
@@ -52,13 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(UploadMetrics, tasks=set(registry))
     app.add_middleware(
-        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST"], allow_headers=["*"]
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"]
     )
     app.include_router(health.router)
     app.include_router(queue.router)
     app.include_router(submissions.router)
     app.include_router(leaderboard.router)
     app.include_router(tasks.router)
+    app.include_router(me.router)
+    app.include_router(teams.router)
     app.mount("/metrics", make_asgi_app())
     _install_error_handlers(app)
     return app

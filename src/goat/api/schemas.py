@@ -70,8 +70,12 @@ class RunningSubmission(BaseModel):
 class QueueStatus(BaseModel):
     queue_name: str
     queue_length: int
-    running: list[RunningSubmission]
-    workers: list[WorkerStatus]
+    running_count: int = Field(description="Submissions being evaluated now.")
+    worker_count: int = Field(description="Live workers.")
+    running: list[RunningSubmission] = Field(description="Running submissions: the organiser's view only.")
+    workers: list[WorkerStatus] = Field(
+        description="Every worker (host, pid, current submission): the organiser's view only."
+    )
 
 
 class Health(BaseModel):
@@ -117,3 +121,41 @@ class Leaderboard(BaseModel):
     score_direction: str
     columns: list[str] = Field(description="Metrics shown beside the score.")
     entries: list[LeaderboardEntry]
+
+
+class TeamName(BaseModel):
+    name: str = Field(
+        description="1 to 64 printable characters, unique ignoring case.",
+        examples=["red-pandas"],
+        max_length=256,
+    )
+
+
+class TeamToken(BaseModel):
+    name: str
+    token: str = Field(description="Shown once: goat keeps only its SHA-256.")
+
+
+class TeamInfo(BaseModel):
+    name: str
+    active: bool = Field(description="False once revoked (until a new token is issued).")
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+class SubmissionSummary(BaseModel):
+    submission_id: str
+    task: str
+    status: SubmissionStatus
+    score: float | None = None
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class Me(BaseModel):
+    team: str | None = Field(description="The token's team; 'admin' for the organiser's token.")
+    admin: bool
+    submissions: list[SubmissionSummary] = Field(description="The team's submissions, newest first.")
+    quota: dict[str, int] | None = Field(
+        default=None, description="Reserved for the team's submission quota; not enforced yet (null)."
+    )

@@ -8,6 +8,7 @@ from functools import partial
 
 from redis import Redis
 
+from goat.api.authenticator import Authenticator, admin_token
 from goat.api.changes import ChangeListener
 from goat.checks import ModelChecker
 from goat.core.config import Settings
@@ -17,6 +18,7 @@ from goat.queue.live import announce
 from goat.queue.sweeper import Sweeper
 from goat.storage.model_files import ModelStore
 from goat.storage.submissions import SubmissionStore
+from goat.storage.teams import TeamStore
 from goat.tasks import TaskRegistry
 from goat.worker.outcomes import Outcomes
 
@@ -33,6 +35,8 @@ class Services:
     redis: Redis
     queue: Queue
     submissions: SubmissionStore
+    teams: TeamStore
+    auth: Authenticator
     models: ModelStore
     checker: ModelChecker
     sweeper: Sweeper
@@ -43,6 +47,8 @@ class Services:
         redis = connect(settings.resolved_redis_url)
         submissions = SubmissionStore(settings.resolved_database_url, on_change=partial(announce, redis))
         submissions.unfinished()  # creates the schema and fails fast on a bad DATABASE_URL
+        teams = TeamStore(settings.resolved_database_url)
+        auth = Authenticator(teams, admin_token=admin_token(settings), admin_team=teams.ensure_admin())
         queue = evaluation_queue(redis)
         sweeper = Sweeper(
             queue,
@@ -61,6 +67,8 @@ class Services:
             queue=queue,
             sweeper=sweeper,
             submissions=submissions,
+            teams=teams,
+            auth=auth,
             models=models,
             checker=ModelChecker(
                 timeout=settings.check_timeout, memory_limit_bytes=settings.check_memory_limit

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 
 from goat.storage.database import session_scope
 from goat.storage.tables import Base, Preview, Submission
@@ -36,6 +36,8 @@ class NewSubmission:
     model_size_bytes: int
     filename: str
     model_info: dict[str, Any]
+    team_id: int | None = None
+    """The uploading team; None for an anonymous upload (ALLOW_ANONYMOUS)."""
 
 
 class SubmissionStore:
@@ -51,6 +53,7 @@ class SubmissionStore:
             id=new.id,
             task=new.task,
             participant=new.participant,
+            team_id=new.team_id,
             status=QUEUED,
             model_sha256=new.model_sha256,
             model_size_bytes=new.model_size_bytes,
@@ -120,25 +123,41 @@ class SubmissionStore:
             self.on_change(submission_id)
         return changed
 
-    def ranking(self, task: str, *, higher_is_better: bool, limit: int) -> list[Submission]:
-        """Completed submissions by score, best first; each named participant only with their best."""
+    def ranking(
+        self, task: str, *, higher_is_better: bool, limit: int, unranked_team: int | None = None
+    ) -> list[Submission]:
+        """Completed submissions by score, best first; each team (or, without one, each named participant)
+        only with its best; `unranked_team`'s (the organiser's) never appear."""
         order = Submission.score.desc() if higher_is_better else Submission.score.asc()
         query = (
             select(Submission)
             .where(Submission.task == task, Submission.status == COMPLETED)
             .order_by(order, Submission.finished_at)
         )
+        if unranked_team is not None:
+            query = query.where(or_(Submission.team_id.is_(None), Submission.team_id != unranked_team))
         ranked: list[Submission] = []
-        seen: set[str] = set()
+        seen: set[tuple[int | None, str | None]] = set()
         with session_scope(self.url) as session:
             for row in session.scalars(query.execution_options(yield_per=500)):
-                key = row.participant or row.id
+                key = (row.team_id, None) if row.team_id is not None else (None, row.participant or row.id)
                 if key not in seen:
                     seen.add(key)
                     ranked.append(row)
                     if len(ranked) == limit:
                         break
         return ranked
+
+    def of_team(self, team_id: int, *, limit: int) -> list[Submission]:
+        """The team's submissions, newest first."""
+        query = (
+            select(Submission)
+            .where(Submission.team_id == team_id)
+            .order_by(Submission.created_at.desc())
+            .limit(limit)
+        )
+        with session_scope(self.url) as session:
+            return list(session.scalars(query))
 
     def uses_model(self, sha256: str) -> bool:
         with session_scope(self.url) as session:

@@ -1,4 +1,4 @@
-"""The tables: one row per submission, holding its lifecycle and, once scored, its result."""
+"""The tables: one row per submission, holding its lifecycle and, once scored, its result; the teams."""
 
 from __future__ import annotations
 
@@ -13,6 +13,20 @@ class Base(DeclarativeBase):
     pass
 
 
+class Team(Base):
+    """A team and the digest of its one valid token (None once revoked); names are unique ignoring case."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    name_key: Mapped[str] = mapped_column(String(255), unique=True)
+    """The name casefolded: what uniqueness and look-ups by name use."""
+    token_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 class Submission(Base):
     __tablename__ = "submissions"
     # The leaderboard reads completed submissions of one task by score.
@@ -21,6 +35,9 @@ class Submission(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     task: Mapped[str] = mapped_column(String(64))
     participant: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The team whose token uploaded it (None: an anonymous upload, ALLOW_ANONYMOUS). Added with teams: a
+    # database made before them needs the column added (the migration that adds it comes with Alembic).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     model_sha256: Mapped[str] = mapped_column(String(64))
     model_size_bytes: Mapped[int] = mapped_column(Integer)

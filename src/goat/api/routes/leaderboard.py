@@ -1,4 +1,4 @@
-"""The ranking participants come back for: each participant's best completed submission."""
+"""The ranking participants come back for: each team's best completed submission."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from goat.api.auth import LeaderboardReaderDep
 from goat.api.deps import ServicesDep, TaskDep
 from goat.api.schemas import Leaderboard, LeaderboardEntry, errors
 from goat.executors.results import Result
@@ -17,15 +18,22 @@ router = APIRouter(prefix="/submit")
 @router.get(
     "/{task}/leaderboard",
     response_model=Leaderboard,
-    responses=errors({404: "Unknown task", 422: "Invalid limit"}),
-    summary="Best completed submission of each participant (anonymous ones stand alone), best first",
+    responses=errors({401: "Not public and no valid token", 404: "Unknown task", 422: "Invalid limit"}),
+    summary="Best completed submission of each team (anonymous ones stand alone; the organiser's never), "
+    "best first",
 )
 def leaderboard(
-    services: ServicesDep, task: TaskDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    services: ServicesDep,
+    _: LeaderboardReaderDep,
+    task: TaskDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Leaderboard:
     definition = task.definition
     rows = services.submissions.ranking(
-        task.name, higher_is_better=definition.score_direction == "higher", limit=limit
+        task.name,
+        higher_is_better=definition.score_direction == "higher",
+        limit=limit,
+        unranked_team=services.auth.admin_team_id,
     )
     entries = []
     for rank, row in enumerate(rows, start=1):

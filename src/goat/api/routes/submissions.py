@@ -11,6 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from redis.exceptions import RedisError
 
 from goat.api import intake
+from goat.api.auth import ParticipantDep, can_read
+from goat.api.authenticator import Caller
 from goat.api.deps import ServicesDep, TaskDep
 from goat.api.schemas import Progress, StatusResponse, SubmissionResponse, errors
 from goat.api.services import Services
@@ -37,7 +39,8 @@ _UPLOAD_BODY = {
                         "name": {
                             "type": "string",
                             "maxLength": 64,
-                            "description": "Optional: participant or team, shown on the leaderboard.",
+                            "description": "Only without a token (ALLOW_ANONYMOUS): the participant on the "
+                            "leaderboard. With a token, the team is the token's and this field is ignored.",
                         },
                     },
                 }
@@ -54,6 +57,7 @@ _UPLOAD_BODY = {
     openapi_extra=_UPLOAD_BODY,
     responses=errors(
         {
+            401: "No valid token (and ALLOW_ANONYMOUS is off): the message says how to get one",
             404: "Unknown task",
             413: "Larger than MAX_FILE_SIZE",
             422: "Not a usable model for this task",
@@ -63,13 +67,18 @@ _UPLOAD_BODY = {
     ),
     summary="Upload an ONNX model (multipart field `file`) for evaluation",
 )
-async def submit(request: Request, services: ServicesDep, task: TaskDep) -> SubmissionResponse:
+async def submit(
+    request: Request, services: ServicesDep, caller: ParticipantDep, task: TaskDep
+) -> SubmissionResponse:
     intake.refuse_early(services, content_length=request.headers.get("content-length"))
     upload = await intake.receive(
-        services, request.stream(), content_type=request.headers.get("content-type")
+        services,
+        request.stream(),
+        content_type=request.headers.get("content-type"),
+        named=caller.team_id is None,
     )
     model_info = await intake.check(services, upload.staged, task)
-    row = intake.record_and_enqueue(services, upload, task=task.name, model_info=model_info)
+    row = intake.record_and_enqueue(services, upload, task=task.name, model_info=model_info, caller=caller)
     return SubmissionResponse(
         submission_id=row.id,
         status="queued",
@@ -84,11 +93,14 @@ async def submit(request: Request, services: ServicesDep, task: TaskDep) -> Subm
 @router.get(
     "/{task}/status/{submission_id}",
     response_model=StatusResponse,
-    responses=errors({404: "Unknown task or submission", 422: "Not a submission id"}),
+    responses=errors(
+        {401: "No valid token", 404: "Unknown task, or no submission of yours", 422: "Not a submission id"}
+    ),
     summary="Where a submission is: queued (with position), running (with progress), or its outcome",
 )
 async def status(
     services: ServicesDep,
+    caller: ParticipantDep,
     task: TaskDep,
     submission_id: Annotated[str, Path(pattern=SUBMISSION_ID, description="As returned by the upload.")],
     wait: Annotated[
@@ -102,23 +114,25 @@ async def status(
     ] = 0,
 ) -> StatusResponse:
     if not wait:
-        return await run_in_threadpool(_read_status, services, task, submission_id)
+        return await run_in_threadpool(_read_status, services, task, submission_id, caller)
     async with services.changes.watch(submission_id) as changed:
-        row = await run_in_threadpool(_find, services, task, submission_id)
+        row = await run_in_threadpool(_find, services, task, submission_id, caller)
         if row.status not in UNFINISHED:
             return _describe(services, row)  # a finished row needs nothing from Redis
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), wait)
-    return await run_in_threadpool(_read_status, services, task, submission_id)
+    return await run_in_threadpool(_read_status, services, task, submission_id, caller)
 
 
-def _read_status(services: Services, task: Task, submission_id: str) -> StatusResponse:
-    return _describe(services, _find(services, task, submission_id))
+def _read_status(services: Services, task: Task, submission_id: str, caller: Caller) -> StatusResponse:
+    return _describe(services, _find(services, task, submission_id, caller))
 
 
-def _find(services: Services, task: Task, submission_id: str) -> Submission:
+def _find(services: Services, task: Task, submission_id: str, caller: Caller) -> Submission:
+    """The submission, if the caller may read it; otherwise the same 404 as for an id that does not exist."""
     row = services.submissions.get(submission_id)
-    if row is None or row.task != task.name:
+    anyones = services.settings.allow_anonymous
+    if row is None or row.task != task.name or not can_read(caller, row, allow_anonymous=anyones):
         raise HTTPException(404, f"no submission {submission_id} for task {task.name}")
     return row
 
@@ -153,17 +167,24 @@ def preview_path(row: Submission, index: int) -> str:
     response_class=Response,
     responses={
         200: {"content": {"image/png": {}}, "description": "The public image beside the model's prediction"},
-        **errors({404: "Unknown task, submission or preview", 422: "Not a submission id or an index"}),
+        **errors(
+            {
+                401: "No valid token",
+                404: "Unknown task, preview, or no submission of yours",
+                422: "Not a submission id or an index",
+            }
+        ),
     },
     summary="A picture of a completed submission's prediction on a public image (never a hidden one)",
 )
 def preview(
     services: ServicesDep,
+    caller: ParticipantDep,
     task: TaskDep,
     submission_id: Annotated[str, Path(pattern=SUBMISSION_ID)],
     index: Annotated[int, Path(ge=0, le=1000)],
 ) -> Response:
-    row = _find(services, task, submission_id)
+    row = _find(services, task, submission_id, caller)
     png = services.submissions.preview(row.id, index)
     if png is None:
         raise HTTPException(404, f"submission {row.id} has no preview {index}")
