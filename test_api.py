@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """The seed's five checks against a running goat: health, submit health, upload, poll, queue status.
 
-    python3 test_api.py [--url http://localhost:8000] [--model model.onnx] [--task task2]
+    python3 test_api.py [--url http://localhost:8000] [--token TOKEN] [--model model.onnx] [--task task2]
+
+The token (a team's, or the organiser's) comes from --token or GOAT_TOKEN; without one the upload is refused
+unless the server runs with ALLOW_ANONYMOUS=true.
 
 Without --model it builds a small valid depth model for the server's image size. Exits non-zero on any
 failure.
@@ -10,6 +13,7 @@ failure.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -20,7 +24,7 @@ from goat.client import GoatClient, GoatError
 from tests.support.models import plain_model
 
 
-def run(url: str, model: Path | None, task: str, timeout: float) -> list[str]:
+def run(url: str, model: Path | None, task: str, timeout: float, token: str | None = None) -> list[str]:
     failures: list[str] = []
 
     def check(name: str, action) -> object:
@@ -33,7 +37,7 @@ def run(url: str, model: Path | None, task: str, timeout: float) -> list[str]:
         print(f"ok   {name}")
         return value
 
-    with GoatClient(url, timeout=600) as client, tempfile.TemporaryDirectory() as scratch:
+    with GoatClient(url, token=token, timeout=600) as client, tempfile.TemporaryDirectory() as scratch:
         check("1. health", client.health)
         check("2. submit health", client.submit_health)
         if model is None:
@@ -68,11 +72,14 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--url", default="http://localhost:8000")
+    parser.add_argument(
+        "--token", default=os.environ.get("GOAT_TOKEN"), help="A team's token (default: GOAT_TOKEN)."
+    )
     parser.add_argument("--model", type=Path, default=None)
     parser.add_argument("--task", default="task2")
     parser.add_argument("--timeout", type=float, default=1800.0, help="Seconds to wait for the evaluation.")
     args = parser.parse_args()
-    failures = run(args.url, args.model, args.task, args.timeout)
+    failures = run(args.url, args.model, args.task, args.timeout, args.token)
     print(f"{5 - len(failures)} passed, {len(failures)} failed")
     return 1 if failures else 0
 

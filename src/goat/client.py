@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -25,8 +26,12 @@ class GoatError(Exception):
 
 
 class GoatClient:
-    def __init__(self, base_url: str = "http://localhost:8000", *, timeout: float = 600.0) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=timeout)
+    def __init__(
+        self, base_url: str = "http://localhost:8000", *, token: str | None = None, timeout: float = 600.0
+    ) -> None:
+        """`token`: a team's or the organiser's, sent as `Authorization: Bearer` with every request."""
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        self.http = httpx.Client(base_url=base_url, timeout=timeout, headers=headers)
 
     def __enter__(self) -> GoatClient:
         return self
@@ -65,6 +70,24 @@ class GoatClient:
     def queue_status(self) -> dict[str, Any]:
         return self._json(self.http.get("/submit/queue/status"))
 
+    def me(self) -> dict[str, Any]:
+        """The token's team and its submissions."""
+        return self._json(self.http.get("/me"))
+
+    def add_team(self, name: str) -> dict[str, Any]:
+        """The organiser's: a new team; the answer holds its token, which is never shown again."""
+        return self._json(self.http.post("/admin/teams", json={"name": name}))
+
+    def teams(self) -> list[dict[str, Any]]:
+        return self._json(self.http.get("/admin/teams"))
+
+    def new_team_token(self, name: str) -> dict[str, Any]:
+        """A new token for the team; its old one stops working."""
+        return self._json(self.http.post(f"/admin/teams/{_quoted(name)}/token"))
+
+    def revoke_team(self, name: str) -> dict[str, Any]:
+        return self._json(self.http.delete(f"/admin/teams/{_quoted(name)}"))
+
     def wait(
         self,
         submission_id: str,
@@ -94,7 +117,7 @@ class GoatClient:
                 time.sleep(_RECONNECT_S)  # the API restarting: the submission is safe, ask again
 
     @staticmethod
-    def _json(response: httpx.Response) -> dict[str, Any]:
+    def _json(response: httpx.Response) -> Any:
         if response.is_success:
             return response.json()
         try:
@@ -102,3 +125,8 @@ class GoatClient:
         except ValueError:
             detail = response.text
         raise GoatError(response.status_code, str(detail))
+
+
+def _quoted(name: str) -> str:
+    """A team name as one path segment: any character (a '/', a '?') survives the trip."""
+    return quote(name, safe="")

@@ -63,7 +63,10 @@ def outcome(status: dict[str, Any]) -> None:
 
 
 def queue(snapshot: dict[str, Any]) -> None:
-    console.print(f"queue {snapshot['queue_name']}: {snapshot['queue_length']} waiting")
+    console.print(
+        f"queue {snapshot['queue_name']}: {snapshot['queue_length']} waiting, "
+        f"{snapshot['running_count']} running, {snapshot['worker_count']} workers"
+    )
     for running in snapshot["running"]:
         progress = running.get("progress") or {}
         console.print(
@@ -101,6 +104,30 @@ def leaderboard(board: dict[str, Any]) -> None:
             entry["submission_id"],
             entry["finished_at"],
         )
+    console.print(table)
+
+
+def team_token(team: dict[str, Any]) -> None:
+    """The token alone on its line, for copying; it is not shown again."""
+    console.print(f"team [bold]{team['name']}[/]'s token (shown once; goat keeps only its hash):")
+    print(team["token"])
+
+
+def teams(rows: list[dict[str, Any]]) -> None:
+    table = Table("team", "state", "created", "revoked")
+    for row in rows:
+        state = "active" if row["active"] else "revoked"
+        table.add_row(row["name"], state, row["created_at"], row["revoked_at"] or "")
+    console.print(table)
+
+
+def me(identity: dict[str, Any]) -> None:
+    role = " (the organiser)" if identity["admin"] else ""
+    console.print(f"team [bold]{identity['team']}[/]{role}: {len(identity['submissions'])} submissions")
+    table = Table("submission", "task", "status", "score", "created")
+    for row in identity["submissions"]:
+        score = _number(row["score"])
+        table.add_row(row["submission_id"], row["task"], row["status"], score, row["created_at"])
     console.print(table)
 
 

@@ -10,14 +10,22 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from goat.cli import doctor, logs
+from goat.cli import doctor, logs, teams
+from goat.cli.options import DEFAULT_URL, Token, Url
+from goat.client import GoatClient
 from goat.core.config import get_settings
 
 app = typer.Typer(help="goat: evaluate ONNX models on a hidden test set.", no_args_is_help=True)
 console = Console()
-Url = Annotated[str, typer.Option("--url", envvar="GOAT_URL", help="The goat API.")]
-DEFAULT_URL = "http://localhost:8000"
 app.command(name="doctor")(doctor.doctor)
+app.add_typer(teams.app, name="team")
+
+
+def _client(url: str, token: str | None) -> GoatClient:
+    """A client carrying the participant's token: --token, GOAT_TOKEN or the kept one."""
+    from goat.cli.credentials import participant_token
+
+    return GoatClient(url, token=participant_token(token))
 
 
 @app.command()
@@ -93,15 +101,17 @@ def submit(
         Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="The .onnx file.")
     ],
     task: Annotated[str, typer.Option(help="The task to evaluate on.")] = "task2",
-    name: Annotated[str | None, typer.Option(help="Participant or team, shown on the leaderboard.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Only without a token (ALLOW_ANONYMOUS): the name on the leaderboard.")
+    ] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Follow progress, then print the metrics.")] = False,
     url: Url = DEFAULT_URL,
+    token: Token = None,
 ) -> None:
-    """Upload a model; prints its submission id (and, with --wait, its scores)."""
+    """Upload a model as your team; prints its submission id (and, with --wait, its scores)."""
     from goat.cli import display
-    from goat.client import GoatClient
 
-    with GoatClient(url) as client, display.refusals():
+    with _client(url, token) as client, display.refusals():
         accepted = client.submit(model, task=task, name=name)
         position = accepted["queue_position"]
         where = f" at position {position}" if position else " (a worker is taking it)"
@@ -117,12 +127,12 @@ def status(
     submission_id: str,
     task: Annotated[str, typer.Option(help="The submission's task.")] = "task2",
     url: Url = DEFAULT_URL,
+    token: Token = None,
 ) -> None:
     """Show a submission's status and, once completed, its scores."""
     from goat.cli import display
-    from goat.client import GoatClient
 
-    with GoatClient(url) as client, display.refusals():
+    with _client(url, token) as client, display.refusals():
         display.outcome(client.status(submission_id, task=task))
 
 
@@ -131,20 +141,45 @@ def leaderboard(
     task: Annotated[str, typer.Option(help="The task.")] = "task2",
     limit: Annotated[int, typer.Option(help="How many entries.")] = 20,
     url: Url = DEFAULT_URL,
+    token: Token = None,
 ) -> None:
-    """Show the best completed submission of each participant."""
+    """Show the best completed submission of each team."""
     from goat.cli import display
-    from goat.client import GoatClient
 
-    with GoatClient(url) as client, display.refusals():
+    with _client(url, token) as client, display.refusals():
         display.leaderboard(client.leaderboard(task=task, limit=limit))
 
 
 @app.command()
-def queue(url: Url = DEFAULT_URL) -> None:
-    """Show the queue and every live worker."""
+def queue(url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """Show the queue; with the organiser's token, every live worker too."""
     from goat.cli import display
-    from goat.client import GoatClient
 
-    with GoatClient(url) as client, display.refusals():
+    with _client(url, token) as client, display.refusals():
         display.queue(client.queue_status())
+
+
+@app.command()
+def login(
+    token: Annotated[
+        str | None, typer.Argument(help="Your team's token (asked for, hidden, when left out).")
+    ] = None,
+    url: Url = DEFAULT_URL,
+) -> None:
+    """Check your team's token with the API and keep it for the next commands (~/.config/goat/token, 0600)."""
+    from goat.cli import credentials, display
+
+    given = token or typer.prompt("token", hide_input=True).strip()
+    with GoatClient(url, token=given) as client, display.refusals():
+        team = client.me()["team"]
+    path = credentials.save_token(given)
+    console.print(f"logged in as team [bold]{team}[/]; token kept in {path}")
+
+
+@app.command()
+def me(url: Url = DEFAULT_URL, token: Token = None) -> None:
+    """Show your team and its submissions."""
+    from goat.cli import display
+
+    with _client(url, token) as client, display.refusals():
+        display.me(client.me())
