@@ -305,7 +305,7 @@ def main() -> None:
             f"threads, EXECUTION_PROVIDER={args.provider}; goat: `goat up --workers 1` in {data_dir}"
         )
         started = time.perf_counter()
-        with GoatUp(config) as system, GoatClient(system.url) as client:
+        with GoatUp(config) as system, GoatClient(system.url, token=system.admin_token) as client:
             print(f"goat up: ready in {time.perf_counter() - started:.1f} s")
             warm = time.perf_counter()
             client.wait(client.submit(tiny)["submission_id"])

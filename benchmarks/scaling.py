@@ -138,7 +138,7 @@ def bench_workers(scratch: Path, args: argparse.Namespace) -> bool:
     )
     rates = {}
     config = system_config(scratch / "workers", args)
-    with GoatUp(config) as system, GoatClient(system.url) as client:
+    with GoatUp(config) as system, GoatClient(system.url, token=system.admin_token) as client:
         # The first drain of a fresh system runs slower per job (about 20 % here): warm it up, untimed.
         drain(system, client, submit_many(client, model, 4), 2)
         for workers in (1, 2):
@@ -183,7 +183,8 @@ def measure_reads(http: httpx.Client, ids: list[str], count: int) -> dict[str, f
 
 def bench_queue(system: GoatUp, client: GoatClient, model: Path, args: argparse.Namespace) -> bool:
     print(f"\n== queue: read latency with 1 and with {args.queued} submissions queued (no workers) ==")
-    with httpx.Client(base_url=system.url, timeout=30.0) as http:
+    headers = {"Authorization": f"Bearer {system.admin_token}"}
+    with httpx.Client(base_url=system.url, timeout=30.0, headers=headers) as http:
         ids = submit_many(client, model, 1)
         latencies(http, f"/submit/task2/status/{ids[0]}", 20)  # a warm connection and API
         quiet(args, "1 queued")
@@ -393,7 +394,7 @@ def main() -> None:
         if wanted & {"queue", "upload"}:
             with (
                 GoatUp(system_config(scratch / "queue", args)) as system,
-                GoatClient(system.url, timeout=900) as client,
+                GoatClient(system.url, token=system.admin_token, timeout=900) as client,
             ):
                 tiny = models.tiny(scratch / "tiny.onnx", image_size=args.image_size)
                 if "queue" in wanted:

@@ -62,9 +62,16 @@ def test_rejections_are_counted_by_status(system: GoatSystem) -> None:
         return sample(system, "goat_submissions_total", task=task, outcome=f"rejected_{status}")
 
     before_422, before_404 = rejected("task2", 422), rejected("unknown", 404)
-    bad = httpx.post(f"{system.url}/submit/task2", files={"file": ("m.onnx", b"not a model")}, timeout=30)
+    bad = httpx.post(
+        f"{system.url}/submit/task2",
+        files={"file": ("m.onnx", b"not a model")},
+        headers=system.headers,
+        timeout=30,
+    )
     assert bad.status_code == 422
-    unknown = httpx.post(f"{system.url}/submit/task9", files={"file": ("m.onnx", b"x")}, timeout=30)
+    unknown = httpx.post(
+        f"{system.url}/submit/task9", files={"file": ("m.onnx", b"x")}, headers=system.headers, timeout=30
+    )
     assert unknown.status_code == 404
 
     assert rejected("task2", 422) == before_422 + 1

@@ -16,7 +16,11 @@ def test_full_queue_is_429_with_retry_after(tmp_path: Path) -> None:
         model = depth_model(tmp_path / "m.onnx", image_size=32)
         for _ in range(2):
             system.client.submit(model)
-        refused = httpx.post(f"{system.url}/submit/task2", files={"file": ("m.onnx", model.read_bytes())})
+        refused = httpx.post(
+            f"{system.url}/submit/task2",
+            files={"file": ("m.onnx", model.read_bytes())},
+            headers=system.headers,
+        )
         assert refused.status_code == 429
         assert refused.headers["Retry-After"].isdigit()
         assert "queue is full (2 submissions waiting" in refused.json()["detail"]

@@ -43,7 +43,12 @@ def test_a_finished_submission_is_answered_at_once(system: GoatSystem, tmp_path:
     timeout on the request would fail the test."""
     model = depth_model(tmp_path / "m.onnx", image_size=SIZE, batch=4)
     submission = system.client.wait(system.client.submit(model)["submission_id"], timeout=60)
-    response = httpx.get(status_url(system, submission["submission_id"]), params={"wait": 60}, timeout=10)
+    response = httpx.get(
+        status_url(system, submission["submission_id"]),
+        params={"wait": 60},
+        headers=system.headers,
+        timeout=10,
+    )
     assert response.json()["status"] == "completed"
 
 
@@ -56,6 +61,8 @@ def test_without_a_change_the_wait_ends_with_the_same_state(idle: GoatSystem, tm
 @pytest.mark.parametrize("wait", ["-1", "61", "soon"])
 def test_wait_out_of_range_is_refused(idle: GoatSystem, tmp_path: Path, wait: str) -> None:
     accepted = idle.client.submit(depth_model(tmp_path / "m.onnx", image_size=SIZE))
-    response = httpx.get(status_url(idle, accepted["submission_id"]), params={"wait": wait})
+    response = httpx.get(
+        status_url(idle, accepted["submission_id"]), params={"wait": wait}, headers=idle.headers
+    )
     assert response.status_code == 422
     assert "wait" in response.text

@@ -43,7 +43,9 @@ def nothing_left(api: GoatSystem) -> Iterator[None]:
 
 
 def post(api: GoatSystem, content: bytes, filename: str = "model.onnx") -> httpx.Response:
-    return httpx.post(f"{api.url}/submit/task2", files={"file": (filename, content)}, timeout=30)
+    return httpx.post(
+        f"{api.url}/submit/task2", files={"file": (filename, content)}, headers=api.headers, timeout=30
+    )
 
 
 def single_op_model(*, input_shape: list, output_shape: list, dtype: int = TensorProto.FLOAT) -> bytes:
@@ -135,20 +137,22 @@ def test_over_size_while_streaming(nothing_left: None, api: GoatSystem) -> None:
     response = httpx.post(
         f"{api.url}/submit/task2",
         content=body(),
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **api.headers},
         timeout=30,
     )
     assert response.status_code == 413
 
 
 def test_missing_file_field(nothing_left: None, api: GoatSystem) -> None:
-    response = httpx.post(f"{api.url}/submit/task2", files={"model": ("m.onnx", b"abc")}, timeout=30)
+    response = httpx.post(
+        f"{api.url}/submit/task2", files={"model": ("m.onnx", b"abc")}, headers=api.headers, timeout=30
+    )
     assert response.status_code == 422
     assert "'file'" in response.json()["detail"]
 
 
 def test_not_multipart(nothing_left: None, api: GoatSystem) -> None:
-    response = httpx.post(f"{api.url}/submit/task2", content=b"raw", timeout=30)
+    response = httpx.post(f"{api.url}/submit/task2", content=b"raw", headers=api.headers, timeout=30)
     assert response.status_code == 422
     assert "multipart/form-data" in response.json()["detail"]
 
@@ -156,7 +160,10 @@ def test_not_multipart(nothing_left: None, api: GoatSystem) -> None:
 def test_unknown_task(nothing_left: None, api: GoatSystem, tmp_path: Path) -> None:
     model = depth_model(tmp_path / "m.onnx", image_size=32)
     response = httpx.post(
-        f"{api.url}/submit/task9", files={"file": ("m.onnx", model.read_bytes())}, timeout=30
+        f"{api.url}/submit/task9",
+        files={"file": ("m.onnx", model.read_bytes())},
+        headers=api.headers,
+        timeout=30,
     )
     assert response.status_code == 404
     assert "task2" in response.json()["detail"]

@@ -43,7 +43,9 @@ def test_many_pieces_in_flight_arrive_intact(api: GoatSystem, tmp_path: Path) ->
     """30 MiB is 30 pieces: more than the receiver keeps in flight, so it waits on the disk in between."""
     model = padded_model(tmp_path / "big.onnx", megabytes=30)
     with model.open("rb") as handle:
-        response = httpx.post(f"{api.url}/submit/task2", files={"file": ("big.onnx", handle)}, timeout=60)
+        response = httpx.post(
+            f"{api.url}/submit/task2", files={"file": ("big.onnx", handle)}, headers=api.headers, timeout=60
+        )
     assert response.status_code == 202, response.text
     sent = model.read_bytes()
     expected = hashlib.sha256(sent).hexdigest()
@@ -65,7 +67,7 @@ def test_limit_holds_with_pieces_in_flight(api: GoatSystem) -> None:
     response = httpx.post(
         f"{api.url}/submit/task2",
         content=body(),
-        headers={"Content-Type": "multipart/form-data; boundary=b"},
+        headers={"Content-Type": "multipart/form-data; boundary=b", **api.headers},
         timeout=60,
     )
     assert response.status_code == 413
@@ -89,7 +91,9 @@ def test_each_intake_stage_is_timed(api: GoatSystem, tmp_path: Path) -> None:
     stage of this test's own upload is counted once, whatever other tests uploaded before."""
     before = intake_counts(api)
     model = depth_model(tmp_path / "m.onnx", image_size=32, batch=5)
-    response = httpx.post(f"{api.url}/submit/task2", files={"file": ("m.onnx", model.read_bytes())})
+    response = httpx.post(
+        f"{api.url}/submit/task2", files={"file": ("m.onnx", model.read_bytes())}, headers=api.headers
+    )
     assert response.status_code == 202, response.text
     after = intake_counts(api)
     assert set(after) == {"receive", "sync", "checks"}

@@ -31,7 +31,7 @@ def config(data_dir: Path, *, redis_port: int | None = None) -> UpConfig:
 
 
 def completes(up: GoatUp, model: Path) -> dict:
-    with GoatClient(up.url, timeout=60) as client:
+    with GoatClient(up.url, token=up.admin_token, timeout=60) as client:
         return client.wait(client.submit(model)["submission_id"], timeout=120)
 
 

@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from goat.client import GoatClient
 from goat.core.config import Settings
+from goat.core.dataset_seed import with_dataset_seed
+from goat.core.secret_files import read
+from goat.core.tokens import new_token
 from tests.support.processes import GoatProcess, RedisServer, api_ready, free_port, wait_until
 
 # Small enough for seconds per evaluation, odd enough to exercise padding (12 samples, batches of 5 or 8).
@@ -41,7 +44,19 @@ def explicit_settings(env: dict[str, str]) -> Settings:
 
 
 class GoatSystem:
-    def __init__(self, root: Path, *, workers: int = 2, env: dict[str, str] | None = None) -> None:
+    """`client` is a team's (the team TEAM, made at start) and `admin` the organiser's; `team(name)` makes
+    another team and returns its client. With `admin_token=False` the API draws the admin token itself."""
+
+    TEAM = "tests"
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        workers: int = 2,
+        env: dict[str, str] | None = None,
+        admin_token: bool = True,
+    ) -> None:
         self.root = root
         self.redis = RedisServer(root / "redis")
         self.port = free_port()
@@ -52,6 +67,7 @@ class GoatSystem:
             "API_HOST": "127.0.0.1",
             "API_PORT": str(self.port),
             "WORKER_COUNT": str(workers),
+            **({"ADMIN_TOKEN": new_token()} if admin_token else {}),
             **(env or {}),
         }
         self.api = GoatProcess(["api"], env=self.env, log=root / "api.log")
@@ -61,7 +77,11 @@ class GoatSystem:
             )
             for i in range(workers)
         ]
-        self.client = GoatClient(self.url, timeout=60)
+        self._clients: list[GoatClient] = []
+        self.admin: GoatClient
+        self.client: GoatClient
+        self.token = ""
+        """The token of `client`'s team, once started."""
 
     @property
     def url(self) -> str:
@@ -69,8 +89,28 @@ class GoatSystem:
 
     @property
     def settings(self) -> Settings:
-        """The settings every process of this system reads, for computing expectations in the test."""
-        return explicit_settings(self.env)
+        """The settings every process of this system reads, for computing expectations in the test, with
+        the dataset seed they use (DATASET_SEED, or the one drawn in DATA_DIR)."""
+        return with_dataset_seed(explicit_settings(self.env))
+
+    @property
+    def admin_token(self) -> str:
+        """ADMIN_TOKEN, or the one the API drew and kept in DATA_DIR/admin-token."""
+        return self.env.get("ADMIN_TOKEN") or read(self.settings.admin_token_file)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """`client`'s team's Authorization header, for requests sent without the client."""
+        return bearer(self.token)
+
+    def team(self, name: str) -> GoatClient:
+        """A new team's client (the team made by the admin over HTTP); closed when the system stops."""
+        return self._client(self.admin.add_team(name)["token"])
+
+    def _client(self, token: str) -> GoatClient:
+        client = GoatClient(self.url, token=token, timeout=60)
+        self._clients.append(client)
+        return client
 
     def __enter__(self) -> GoatSystem:
         """Started, or stopped again if any part fails to start."""
@@ -81,7 +121,7 @@ class GoatSystem:
             raise
 
     def __exit__(self, *_: object) -> None:
-        self.stop()
+        self.close()
 
     def start(self) -> GoatSystem:
         self.redis.start()
@@ -89,6 +129,10 @@ class GoatSystem:
         for worker in self.workers:
             worker.start()
         wait_until(lambda: self.api.running() and api_ready(self.url), timeout=60, what="the API")
+        if not self._clients:  # the first start: a restart keeps the teams and their clients
+            self.admin = self._client(self.admin_token)
+            self.token = self.admin.add_team(self.TEAM)["token"]
+            self.client = self._client(self.token)
         wait_until(self._workers_registered, timeout=120, what="the workers to register")
         return self
 
@@ -108,7 +152,7 @@ class GoatSystem:
         self.workers.append(worker)
         pid = worker.process.pid
         wait_until(
-            lambda: worker.running() and pid in {w["pid"] for w in self.client.queue_status()["workers"]},
+            lambda: worker.running() and pid in {w["pid"] for w in self.admin.queue_status()["workers"]},
             timeout=120,
             what="the added worker to register",
         )
@@ -116,12 +160,18 @@ class GoatSystem:
 
     def _workers_registered(self) -> bool:
         assert all(worker.running() for worker in self.workers)
-        return len(self.client.queue_status()["workers"]) >= len(self.workers)
+        return self.admin.queue_status()["worker_count"] >= len(self.workers)
 
     def stop(self) -> None:
         for process in [self.api, *self.workers]:
             process.stop()
         self.redis.stop()
+
+    def close(self) -> None:
+        """Stopped, and the clients closed."""
+        self.stop()
+        for client in self._clients:
+            client.close()
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.root.glob("*.log")))
@@ -130,3 +180,8 @@ class GoatSystem:
 def without_workers(root: Path, **env: str) -> GoatSystem:
     """The API and valkey, no workers: whatever is accepted stays queued where the test can see it."""
     return GoatSystem(root, workers=0, env=env)
+
+
+def bearer(token: str) -> dict[str, str]:
+    """The Authorization header of a token, for a request sent with httpx directly."""
+    return {"Authorization": f"Bearer {token}"}

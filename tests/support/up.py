@@ -22,6 +22,7 @@ import httpx
 import psutil
 
 from goat.core.processes import die_with_parent
+from goat.core.tokens import new_token
 from tests.support.processes import controlled_env, free_port
 
 
@@ -49,6 +50,8 @@ class GoatUp:
         self.api_port = free_port()
         self.redis_port = config.redis_port or free_port()
         self.url = f"http://127.0.0.1:{self.api_port}"
+        self.admin_token = new_token()
+        """The organiser's token (ADMIN_TOKEN): submits, and sees the workers in the queue status."""
         self.log_path = config.data_dir / "goat-up.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.extra_workers: list[subprocess.Popen[bytes]] = []
@@ -69,6 +72,7 @@ class GoatUp:
             EXECUTION_PROVIDER=self.config.provider,
             # `goat up --workers 0` falls back to the automatic count; WORKER_COUNT=0 does not.
             WORKER_COUNT=str(self.config.workers),
+            ADMIN_TOKEN=self.admin_token,
         )
         env.update(self.config.extra_env)
         return env
@@ -98,7 +102,8 @@ class GoatUp:
     def wait_ready(self, *, workers: int, timeout: float = 300.0) -> None:
         """Until GET /health answers and GET /submit/queue/status lists `workers` idle workers."""
         deadline = time.monotonic() + timeout
-        with httpx.Client(base_url=self.url, timeout=5.0) as http:
+        headers = {"Authorization": f"Bearer {self.admin_token}"}
+        with httpx.Client(base_url=self.url, timeout=5.0, headers=headers) as http:
             while True:
                 self._check_alive()
                 if self._ready(http, workers):

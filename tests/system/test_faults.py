@@ -83,7 +83,7 @@ def running_worker(system: GoatSystem, submission: str) -> GoatProcess:
 
     def evaluating() -> list[GoatProcess]:
         pids = {
-            w["pid"] for w in system.client.queue_status()["workers"] if w["current_submission"] == submission
+            w["pid"] for w in system.admin.queue_status()["workers"] if w["current_submission"] == submission
         }
         return [w for w in system.workers if w.process.poll() is None and w.process.pid in pids]
 
@@ -96,7 +96,7 @@ def replace_dead_workers(system: GoatSystem) -> None:
         if worker.process.poll() is not None:
             system.workers[index] = worker.again().start()
     wait_until(
-        lambda: len(system.client.queue_status()["workers"]) >= len(system.workers),
+        lambda: len(system.admin.queue_status()["workers"]) >= len(system.workers),
         timeout=60,
         what="replacement workers",
     )
@@ -175,7 +175,11 @@ def test_redis_restart_loses_no_queued_submission(
     faulty.redis.stop()
 
     rows_before = {row.id for row in store.unfinished()}
-    refused = httpx.post(f"{faulty.url}/submit/task2", files={"file": ("m.onnx", slow_model.read_bytes())})
+    refused = httpx.post(
+        f"{faulty.url}/submit/task2",
+        files={"file": ("m.onnx", slow_model.read_bytes())},
+        headers=faulty.headers,
+    )
     assert refused.status_code == 503
     assert "Redis" in refused.json()["detail"]
     assert {row.id for row in store.unfinished()} <= rows_before
@@ -225,7 +229,7 @@ def test_every_accepted_submission_ends_with_a_reason(faulty: GoatSystem, tmp_pa
 
 def test_queue_status_forgets_a_killed_worker_once_replaced(faulty: GoatSystem) -> None:
     def pids() -> set[int]:
-        return {worker["pid"] for worker in faulty.client.queue_status()["workers"]}
+        return {worker["pid"] for worker in faulty.admin.queue_status()["workers"]}
 
     killed = faulty.workers[0]
     assert killed.process.pid in pids()

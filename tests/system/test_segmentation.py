@@ -49,7 +49,7 @@ def test_a_segmentation_model_completes_with_expected_metrics(
     for name in ("miou", "pixel_accuracy", "mean_class_accuracy"):
         assert metrics[name] == pytest.approx(expected[name], abs=1e-12), name
     assert final["result"]["score"] == metrics["miou"]
-    picture = httpx.get(f"{system.url}{final['previews'][0]}", timeout=10)
+    picture = httpx.get(f"{system.url}{final['previews'][0]}", headers=system.headers, timeout=10)
     size = system.settings.image_size
     drawn = np.asarray(Image.open(io.BytesIO(picture.content)))[:, size + GAP :].reshape(-1, 3)
     assert {tuple(colour) for colour in drawn} <= {tuple(colour) for colour in PALETTE[:5]}, "class colours"

@@ -11,7 +11,7 @@ from tests.support.system import explicit_settings
 
 
 def settings(tmp_path: Path, tasks_file: str | None = None, **env: str) -> Settings:
-    values = {"DATA_DIR": str(tmp_path / "data"), **env}
+    values = {"DATA_DIR": str(tmp_path / "data"), "DATASET_SEED": "0", **env}
     if tasks_file is not None:
         (tmp_path / "tasks.toml").write_text(tasks_file)
         values["TASKS_FILE"] = str(tmp_path / "tasks.toml")

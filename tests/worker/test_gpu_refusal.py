@@ -14,7 +14,7 @@ import pytest
 from goat.executors.cuda import installed_build
 from tests.support.nvidia import SMI_580, fake_smi
 from tests.support.processes import free_port, run_goat, wait_until
-from tests.support.system import TEST_ENV
+from tests.support.system import TEST_ENV, bearer
 from tests.support.up import GoatUp, UpConfig
 
 EX_CONFIG = 78
@@ -63,6 +63,6 @@ def test_goat_up_keeps_the_api_and_does_not_restart_the_refusing_worker(tmp_path
         log = up.log_tail(200)
         assert log.count("this worker takes no work") == 1
         assert "worker-1 cannot run here (exit 78" in log
-        status = httpx.get(f"{up.url}/submit/queue/status", timeout=10).json()
+        status = httpx.get(f"{up.url}/submit/queue/status", headers=bearer(up.admin_token), timeout=10).json()
         assert status["workers"] == []
         assert "worker-1" not in up.children()

@@ -42,6 +42,8 @@ def presented_caller(
 
 
 PresentedDep = Annotated[Caller | None, Depends(presented_caller)]
+OPTIONAL_TOKEN = {"security": [{}, {"HTTPBearer": []}]}
+"""openapi_extra of a route that answers without a token too (a token only changes what it shows)."""
 
 
 def participant(services: ServicesDep, caller: PresentedDep) -> Caller:

@@ -37,9 +37,10 @@ class UnknownTeam(TeamError):
 
 def check_name(name: str) -> str:
     """A valid team name, as given; InvalidTeamName says which rule it breaks."""
-    if not 1 <= len(name) <= NAME_MAX_CHARS or not name.isprintable() or name != name.strip():
+    if not 1 <= len(name) <= NAME_MAX_CHARS or not name.isprintable() or name != name.strip() or "/" in name:
         raise InvalidTeamName(
-            f"a team name is 1 to {NAME_MAX_CHARS} printable characters, without leading or trailing spaces"
+            f"a team name is 1 to {NAME_MAX_CHARS} printable characters, without '/' (it is a path segment "
+            "of /admin/teams/NAME) and without leading or trailing spaces"
         )
     return name
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from goat.api.auth import LeaderboardReaderDep
+from goat.api.auth import OPTIONAL_TOKEN, LeaderboardReaderDep
 from goat.api.deps import ServicesDep, TaskDep
 from goat.api.schemas import Leaderboard, LeaderboardEntry, errors
 from goat.executors.results import Result
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/submit")
     responses=errors({401: "Not public and no valid token", 404: "Unknown task", 422: "Invalid limit"}),
     summary="Best completed submission of each team (anonymous ones stand alone; the organiser's never), "
     "best first",
+    openapi_extra=OPTIONAL_TOKEN,
 )
 def leaderboard(
     services: ServicesDep,

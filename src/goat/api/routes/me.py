@@ -17,7 +17,7 @@ router = APIRouter()
 @router.get(
     "/me",
     response_model=Me,
-    responses=errors({401: "No valid token"}),
+    responses=errors({401: "No valid token", 422: "Invalid limit"}),
     summary="The token's team and its submissions, newest first",
 )
 def me(services: ServicesDep, caller: MemberDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Me:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException
 from redis.exceptions import RedisError
 
-from goat.api.auth import PresentedDep
+from goat.api.auth import OPTIONAL_TOKEN, PresentedDep
 from goat.api.deps import ServicesDep
 from goat.api.schemas import Progress, QueueStatus, RunningSubmission, errors
 from goat.api.services import Services
@@ -21,6 +21,7 @@ router = APIRouter(prefix="/submit")
     response_model=QueueStatus,
     responses=errors({401: "A token that is not valid", 503: "Redis is not answering"}),
     summary="Queue length and counts for everyone; running submissions and workers for the organiser",
+    openapi_extra=OPTIONAL_TOKEN,
 )
 def queue_status(services: ServicesDep, caller: PresentedDep) -> QueueStatus:
     try:

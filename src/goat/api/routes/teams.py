@@ -17,7 +17,7 @@ from goat.storage.teams import DuplicateTeam, InvalidTeamName, UnknownTeam
 
 router = APIRouter(prefix="/admin/teams", tags=["admin"])
 
-_ADMIN_ONLY = {401: "No valid token", 403: "Not the organiser's token"}
+_ADMIN_ONLY = {401: "No valid token", 403: "Not the organiser's token", 422: "Invalid request"}
 NameInPath = Annotated[str, Path(description="The team's name, any case.", max_length=256)]
 
 
@@ -54,7 +54,7 @@ def list_teams(services: ServicesDep, _: AdminDep) -> list[TeamInfo]:
 
 
 @router.post(
-    "/{name:path}/token",
+    "/{name}/token",
     response_model=TeamToken,
     responses=errors({**_ADMIN_ONLY, 404: "No such team"}),
     summary="Issue the team a new token; the old one stops working at once",
@@ -66,7 +66,7 @@ def new_token(services: ServicesDep, _: AdminDep, name: NameInPath) -> TeamToken
 
 
 @router.delete(
-    "/{name:path}",
+    "/{name}",
     response_model=TeamInfo,
     responses=errors({**_ADMIN_ONLY, 404: "No such team"}),
     summary="Revoke the team's token at once (its submissions stay)",
