@@ -16,28 +16,31 @@ SUBMISSION = re.compile(r"\bsub_\d+_[0-9a-f]{8}\b")
 METRICS = ("abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "silog", "delta1", "delta2", "delta3")
 
 
-def goat(system: GoatSystem, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`goat <args> --url <the system>`, in a wide terminal so that no table cell is cut short."""
+def goat(
+    system: GoatSystem, *args: str, cwd: Path, token: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`goat <args> --url <the system>` with GOAT_TOKEN (the system's team's unless `token`), in a wide
+    terminal so that no table cell is cut short."""
     return subprocess.run(
         [sys.executable, "-m", "goat", *args, "--url", system.url],
         capture_output=True,
         text=True,
         timeout=180,
         cwd=cwd,
-        env=controlled_env({"COLUMNS": "300", "NO_COLOR": "1"}),
+        env=controlled_env({"COLUMNS": "300", "NO_COLOR": "1", "GOAT_TOKEN": token or system.token}),
     )
 
 
-def test_submit_with_name_and_wait_then_status(system: GoatSystem, tmp_path: Path) -> None:
+def test_submit_as_the_team_and_wait_then_status(system: GoatSystem, tmp_path: Path) -> None:
     model = depth_model(tmp_path / "m.onnx", image_size=system.settings.image_size, batch=7)
-    submitted = goat(system, "submit", str(model), "--name", "cli-submitter", "--wait", cwd=tmp_path)
+    submitted = goat(system, "submit", str(model), "--wait", cwd=tmp_path)
     assert submitted.returncode == 0, submitted.stdout + submitted.stderr
     submission = SUBMISSION.search(submitted.stdout).group()
     assert f"{submission} queued" in submitted.stdout
     assert f"{submission} (task2): completed" in submitted.stdout
 
     final = system.client.status(submission)
-    assert final["participant"] == "cli-submitter"
+    assert final["participant"] == system.TEAM
     assert f"score: {final['result']['score']:.4f}" in submitted.stdout
     for metric in METRICS:
         assert re.search(rf"\b{metric}\b", submitted.stdout), metric
@@ -52,7 +55,7 @@ def test_submit_with_name_and_wait_then_status(system: GoatSystem, tmp_path: Pat
 def test_a_refused_model_exits_1_with_the_servers_reason(system: GoatSystem, tmp_path: Path) -> None:
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"this is not a model\n")
-    refused = goat(system, "submit", str(bad), "--name", "cli-refused", cwd=tmp_path)
+    refused = goat(system, "submit", str(bad), cwd=tmp_path)
     assert refused.returncode == 1
     assert "refused (422):" in refused.stdout
     assert "not a valid ONNX model" in refused.stdout
@@ -65,11 +68,11 @@ def test_status_of_an_unknown_submission_exits_1(system: GoatSystem, tmp_path: P
     assert "refused (404):" in shown.stdout and "sub_1700000000_0123abcd" in shown.stdout
 
 
-def test_queue_lists_every_worker(system: GoatSystem, tmp_path: Path) -> None:
-    shown = goat(system, "queue", cwd=tmp_path)
+def test_queue_lists_every_worker_to_the_organiser(system: GoatSystem, tmp_path: Path) -> None:
+    shown = goat(system, "queue", cwd=tmp_path, token=system.admin_token)
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert re.search(r"queue evaluation_queue: \d+ waiting", shown.stdout)
-    workers = system.client.queue_status()["workers"]
+    workers = system.admin.queue_status()["workers"]
     assert len(workers) == 2
     for worker in workers:
         assert worker["worker_id"] in shown.stdout
@@ -79,7 +82,8 @@ def test_queue_lists_every_worker(system: GoatSystem, tmp_path: Path) -> None:
 def test_leaderboard_shows_the_ranking(system: GoatSystem, tmp_path: Path) -> None:
     model = depth_model(tmp_path / "m.onnx", image_size=system.settings.image_size, batch=3)
     for name in ("cli-board-first", "cli-board-second"):
-        assert system.client.wait(system.client.submit(model, name=name)["submission_id"])["result"]
+        team = system.team(name)
+        assert team.wait(team.submit(model)["submission_id"])["result"]
     board = system.client.leaderboard()["entries"]
 
     shown = goat(system, "leaderboard", cwd=tmp_path)
