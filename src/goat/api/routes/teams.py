@@ -18,6 +18,7 @@ from goat.storage.teams import DuplicateTeam, InvalidTeamName, UnknownTeam
 router = APIRouter(prefix="/admin/teams", tags=["admin"])
 
 _ADMIN_ONLY = {401: "No valid token", 403: "Not the organiser's token", 422: "Invalid request"}
+_OF_A_TEAM = errors({**_ADMIN_ONLY, 404: "No such team"})
 NameInPath = Annotated[str, Path(description="The team's name, any case.", max_length=256)]
 
 
@@ -56,7 +57,7 @@ def list_teams(services: ServicesDep, _: AdminDep) -> list[TeamInfo]:
 @router.post(
     "/{name}/token",
     response_model=TeamToken,
-    responses=errors({**_ADMIN_ONLY, 404: "No such team"}),
+    responses=_OF_A_TEAM,
     summary="Issue the team a new token; the old one stops working at once",
 )
 def new_token(services: ServicesDep, _: AdminDep, name: NameInPath) -> TeamToken:
@@ -68,11 +69,12 @@ def new_token(services: ServicesDep, _: AdminDep, name: NameInPath) -> TeamToken
 @router.delete(
     "/{name}",
     response_model=TeamInfo,
-    responses=errors({**_ADMIN_ONLY, 404: "No such team"}),
+    responses=_OF_A_TEAM,
     summary="Revoke the team's token at once (its submissions stay)",
 )
 def revoke_team(services: ServicesDep, _: AdminDep, name: NameInPath) -> TeamInfo:
-    return _info(_known(lambda: services.teams.revoke(name)))
+    revoked = _known(lambda: services.teams.revoke(name))
+    return _info(revoked)
 
 
 def _known(change: Callable[[], Team]) -> Team:
