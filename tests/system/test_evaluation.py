@@ -95,7 +95,7 @@ def test_malformed_submission_id_is_422(system: GoatSystem) -> None:
 def test_health_and_queue_status(system: GoatSystem) -> None:
     assert system.client.health() == {"status": "ok"}
     assert system.client.submit_health()["redis"] == "connected"
-    snapshot = system.client.queue_status()
+    snapshot = system.admin.queue_status()
     assert snapshot["queue_name"] == "evaluation_queue"
     assert len(snapshot["workers"]) == 2
     for worker in snapshot["workers"]:
@@ -109,7 +109,7 @@ def test_seed_script_passes(system: GoatSystem) -> None:
     """test_api.py, the seed's own five checks, against the running system."""
     script = Path(__file__).parents[2] / "test_api.py"
     run = subprocess.run(
-        [sys.executable, str(script), "--url", system.url, "--timeout", "120"],
+        [sys.executable, str(script), "--url", system.url, "--token", system.token, "--timeout", "120"],
         capture_output=True,
         text=True,
         timeout=300,
