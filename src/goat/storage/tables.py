@@ -35,9 +35,11 @@ class Submission(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     task: Mapped[str] = mapped_column(String(64))
     participant: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    # The team whose token uploaded it (None: an anonymous upload, ALLOW_ANONYMOUS). Added with teams: a
-    # database made before them needs the column added (the migration that adds it comes with Alembic).
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), nullable=True, index=True)
+    # The team whose token uploaded it (None: an anonymous upload, ALLOW_ANONYMOUS, or one made before
+    # teams; revision 0003_teams adds the column to older databases).
+    team_id: Mapped[int | None] = mapped_column(
+        ForeignKey("teams.id", name="fk_submissions_team_id"), nullable=True, index=True
+    )
     status: Mapped[str] = mapped_column(String(16), index=True)
     model_sha256: Mapped[str] = mapped_column(String(64))
     model_size_bytes: Mapped[int] = mapped_column(Integer)
