@@ -24,7 +24,7 @@ def test_old_results_read_back_after_the_upgrade(database_url: str, tmp_path: Pa
     with GoatSystem(tmp_path / "system", workers=0, env=env) as system:
         assert system.settings.resolved_database_url == database_url
 
-        completed = system.client.status(COMPLETED_ROW["id"])
+        completed = system.admin.status(COMPLETED_ROW["id"])  # no team owns a row from before teams
         assert completed["status"] == "completed", system.logs()
         assert completed["result"] == {**RESULT, "previews": 0}, "an old result, with no previews"
         assert datetime.fromisoformat(completed["finished_at"]) == FINISHED_AT
@@ -33,4 +33,4 @@ def test_old_results_read_back_after_the_upgrade(database_url: str, tmp_path: Pa
         assert [(e["submission_id"], e["participant"], e["score"]) for e in entries] == [
             (COMPLETED_ROW["id"], COMPLETED_ROW["participant"], RESULT["score"])
         ]
-        assert system.client.status(QUEUED_ROW["id"])["status"] == "queued"
+        assert system.admin.status(QUEUED_ROW["id"])["status"] == "queued"
