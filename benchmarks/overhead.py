@@ -271,6 +271,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--provider", choices=["cpu", "cuda"], default="cpu", help="EXECUTION_PROVIDER")
     parser.add_argument("--max-quiet-wait", type=float, default=20.0, help="seconds to wait for a quiet CPU")
     parser.add_argument("--quick", action="store_true", help="8 samples, one round")
+    parser.add_argument("--previews", type=int, default=2, help="PREVIEW_COUNT (the service's default: 2)")
     args = parser.parse_args()
     if args.quick:
         args.num_samples, args.rounds = min(args.num_samples, 8), 1
@@ -298,11 +299,14 @@ def main() -> None:
             workers=1,
             batch_size=args.batch_size,
             provider=args.provider,
+            # The floor's test set (seed 0), and the previews asked for.
+            extra_env={"PREVIEW_COUNT": str(args.previews), "DATASET_SEED": "0"},
         )
         label = f"{model.name} ({model.stat().st_size / 1e6:.1f} MB)"
         print(
             f"{label}: task2 at {args.image_size} px, {args.num_samples} samples, {args.threads} intra-op "
-            f"threads, EXECUTION_PROVIDER={args.provider}; goat: `goat up --workers 1` in {data_dir}"
+            f"threads, EXECUTION_PROVIDER={args.provider}, PREVIEW_COUNT={args.previews}; "
+            f"goat: `goat up --workers 1` in {data_dir}"
         )
         started = time.perf_counter()
         with GoatUp(config) as system, GoatClient(system.url, token=system.admin_token) as client:

@@ -22,6 +22,16 @@ _MAGMA = np.array(
     ],
     dtype=np.float64,
 )
+_LUT = np.rint(
+    np.stack(
+        [
+            np.interp(np.linspace(0, len(_MAGMA) - 1, 256), np.arange(len(_MAGMA)), _MAGMA[:, c])
+            for c in range(3)
+        ],
+        axis=-1,
+    )
+).astype(np.uint8)
+"""256 colours along the map: a lookup per pixel instead of three interpolations."""
 
 
 def nearness_picture(prediction: np.ndarray, *, larger_is_nearer: bool) -> np.ndarray:
@@ -33,9 +43,7 @@ def nearness_picture(prediction: np.ndarray, *, larger_is_nearer: bool) -> np.nd
         return np.zeros((*values.shape, 3), dtype=np.uint8)
     low, high = np.percentile(nearness[finite], [2, 98])
     spread = (nearness - low) / (high - low) if high > low else np.zeros_like(nearness)
-    position = np.clip(np.where(finite, spread, 0.0), 0.0, 1.0) * (len(_MAGMA) - 1)
-    anchors = np.arange(len(_MAGMA))
-    channels = [np.interp(position, anchors, _MAGMA[:, channel]) for channel in range(3)]
-    picture = np.rint(np.stack(channels, axis=-1)).astype(np.uint8)
+    level = np.rint(np.clip(np.where(finite, spread, 0.0), 0.0, 1.0) * 255).astype(np.uint8)
+    picture = _LUT[level]
     picture[~finite] = 0
     return picture
