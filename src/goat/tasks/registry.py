@@ -153,6 +153,7 @@ def _validated(path: Path, name: str, values: dict[str, object]) -> TaskSettings
 
 def _configure(name: str, entry: TaskSettings, *, cache_dir: Path) -> Task:
     definition = FAMILIES[entry.family](name, entry)
+    # Keyword arguments from the entry, alike in shape to storage's row constructors; nothing shared.
     dataset = DatasetParams(
         image_size=entry.image_size,
         num_samples=entry.num_samples,

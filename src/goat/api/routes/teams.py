@@ -54,6 +54,7 @@ def list_teams(services: ServicesDep, _: AdminDep) -> list[TeamInfo]:
     return [_info(team) for team in services.teams.all()]
 
 
+# This route and the next are alike in shape (a team by name, its refusals); each changes it differently.
 @router.post(
     "/{name}/token",
     response_model=TeamToken,
