@@ -24,6 +24,7 @@ from rq.job import Job
 
 from goat.core.config import get_settings
 from goat.core.processes import die_with_parent
+from goat.storage.submissions import PLATFORM_FAILURE
 from goat.worker import context
 from goat.worker.evaluate import evaluate_submission
 from goat.worker.outcomes import Outcomes
@@ -49,7 +50,7 @@ def on_job_failure(
         _lost(job, "worker lost")
         return
     log.error("submission %s: internal error: %s: %s", job.id, exc_type.__name__, exc_value)
-    _outcomes(job).failed(job.id, reason=INTERNAL_ERROR)
+    _outcomes(job).failed(job.id, reason=INTERNAL_ERROR, failure=PLATFORM_FAILURE)
 
 
 def _outcomes(job: Job) -> Outcomes:
@@ -62,7 +63,7 @@ def _lost(job: Job, what: str) -> None:
     if job.retries_left:
         _outcomes(job).requeued(job.id, reason=f"{what} {lost} time{'s' if lost > 1 else ''}; queued again")
     else:
-        _outcomes(job).failed(job.id, reason=f"{what} {lost} times")
+        _outcomes(job).failed(job.id, reason=f"{what} {lost} times", failure=PLATFORM_FAILURE)
 
 
 class EvaluationWorker(Worker):

@@ -21,7 +21,7 @@ from rq.registry import StartedJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
 from goat.queue.jobs import JobPolicy, enqueue_evaluation
-from goat.storage.submissions import as_utc, utcnow
+from goat.storage.submissions import PLATFORM_FAILURE, as_utc, utcnow
 from goat.worker.outcomes import Outcomes
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,8 @@ class Sweeper:
         whose function moved, a failure callback that could not write), never the participant's. Queued
         again under the current job, until MAX_ATTEMPTS evaluations have started."""
         if attempts >= self.policy.max_attempts:
-            self.outcomes.failed(job.id, reason=f"the evaluation ended {attempts} times without a result")
+            reason = f"the evaluation ended {attempts} times without a result"
+            self.outcomes.failed(job.id, reason=reason, failure=PLATFORM_FAILURE)
             return
         job.delete()
         enqueue_evaluation(self.queue, job.id, policy=self.policy)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import delete, or_, select, update
 
@@ -14,6 +14,11 @@ from goat.storage.tables import Base, Preview, Submission
 
 QUEUED, RUNNING, COMPLETED, FAILED = "queued", "running", "completed", "failed"
 UNFINISHED = (QUEUED, RUNNING)
+Failure = Literal["model", "platform"]
+MODEL_FAILURE: Failure = "model"
+"""The model's fault (time or memory limit, NaN, wrong shape, crash): counted against the team's quota."""
+PLATFORM_FAILURE: Failure = "platform"
+"""goat's fault (worker lost MAX_ATTEMPTS times, internal error, no result recorded): not counted."""
 
 
 def utcnow() -> datetime:
@@ -38,6 +43,26 @@ class NewSubmission:
     model_info: dict[str, Any]
     team_id: int | None = None
     """The uploading team; None for an anonymous upload (ALLOW_ANONYMOUS)."""
+    test_set: str | None = None
+    """The fingerprint of the task's test set (Task.test_set_id)."""
+
+
+def new_row(new: NewSubmission) -> Submission:
+    """The `queued` row of a new submission, not yet added to a session."""
+    return Submission(
+        id=new.id,
+        task=new.task,
+        participant=new.participant,
+        team_id=new.team_id,
+        test_set=new.test_set,
+        status=QUEUED,
+        model_sha256=new.model_sha256,
+        model_size_bytes=new.model_size_bytes,
+        filename=new.filename,
+        model_info=new.model_info,
+        attempts=0,
+        created_at=utcnow(),
+    )
 
 
 class SubmissionStore:
@@ -49,19 +74,7 @@ class SubmissionStore:
         self.on_change = on_change
 
     def create(self, new: NewSubmission) -> Submission:
-        row = Submission(
-            id=new.id,
-            task=new.task,
-            participant=new.participant,
-            team_id=new.team_id,
-            status=QUEUED,
-            model_sha256=new.model_sha256,
-            model_size_bytes=new.model_size_bytes,
-            filename=new.filename,
-            model_info=new.model_info,
-            attempts=0,
-            created_at=utcnow(),
-        )
+        row = new_row(new)
         with session_scope(self.url) as session:
             session.add(row)
         return row
@@ -104,8 +117,11 @@ class SubmissionStore:
             finished_at=utcnow(),
         )
 
-    def mark_failed(self, submission_id: str, *, error: str) -> bool:
-        return self._transition(submission_id, status=FAILED, error=error, finished_at=utcnow())
+    def mark_failed(self, submission_id: str, *, error: str, failure: Failure) -> bool:
+        """`failure` says whose fault it was, which decides whether the team's quota counts it."""
+        return self._transition(
+            submission_id, status=FAILED, error=error, failure=failure, finished_at=utcnow()
+        )
 
     def _transition(self, submission_id: str, *, also: Sequence[Base] = (), **values: Any) -> bool:
         """Apply only while unfinished, so a late message from a lost worker cannot undo a final state;

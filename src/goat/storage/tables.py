@@ -29,8 +29,13 @@ class Team(Base):
 
 class Submission(Base):
     __tablename__ = "submissions"
-    # The leaderboard reads completed submissions of one task by score.
-    __table_args__ = (Index("ix_submissions_ranking", "task", "status", "score"),)
+    # The leaderboard reads completed submissions of one task by score; the quota counts a team's
+    # submissions of one task since midnight; duplicates are found by the model's digest.
+    __table_args__ = (
+        Index("ix_submissions_ranking", "task", "status", "score"),
+        Index("ix_submissions_team_task_created", "team_id", "task", "created_at"),
+        Index("ix_submissions_model_sha256", "model_sha256"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     task: Mapped[str] = mapped_column(String(64))
@@ -48,6 +53,12 @@ class Submission(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failure: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """Whose fault a `failed` ending was: "model" or "platform" (storage/submissions.py); None otherwise,
+    and for failures recorded before revision 0004 (counted as the model's: storage/quota.py)."""
+    test_set: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The fingerprint of the task's test set it was evaluated on (Task.test_set_id): an upload is a
+    duplicate only on the same one. None before revision 0004."""
     score: Mapped[float | None] = mapped_column(nullable=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,6 +11,7 @@ from goat.executors.base import ExecutionFailed, ModelFile
 from goat.executors.forked import ForkedExecutor
 from goat.queue.live import publish_progress
 from goat.storage.model_files import ModelStore
+from goat.storage.submissions import MODEL_FAILURE
 from goat.worker.context import WorkerContext
 from goat.worker.outcomes import Outcomes
 
@@ -55,7 +56,7 @@ def evaluate_submission(submission_id: str, *, ctx: WorkerContext, connection: R
         outcomes.completed(row, executor.collect_results(), worker_id=ctx.worker_id)
         return "completed"
     except ExecutionFailed as failure:
-        outcomes.failed(submission_id, reason=str(failure))
+        outcomes.failed(submission_id, reason=str(failure), failure=MODEL_FAILURE)
         return "failed"
     finally:
         executor.cleanup()

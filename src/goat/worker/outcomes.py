@@ -13,7 +13,7 @@ from redis import Redis
 
 from goat.executors.results import Outputs, Result
 from goat.queue.live import announce
-from goat.storage.submissions import SubmissionStore, as_utc
+from goat.storage.submissions import Failure, SubmissionStore, as_utc
 from goat.storage.tables import Submission
 
 log = logging.getLogger(__name__)
@@ -39,10 +39,11 @@ class Outcomes:
         if self.store.mark_completed(row.id, result=stored, score=result.score, previews=outputs.previews):
             log.info("submission %s completed: score %.4f", row.id, result.score)
 
-    def failed(self, submission_id: str, *, reason: str) -> None:
-        """The model's fault, or one the platform cannot recover from: final."""
-        if self.store.mark_failed(submission_id, error=reason):
-            log.warning("submission %s failed: %s", submission_id, reason)
+    def failed(self, submission_id: str, *, reason: str, failure: Failure) -> None:
+        """The model's fault, or one the platform cannot recover from: final. `failure` records which,
+        for the quota: the team's model failing counts, goat failing does not."""
+        if self.store.mark_failed(submission_id, error=reason, failure=failure):
+            log.warning("submission %s failed (%s): %s", submission_id, failure, reason)
 
     def requeued(self, submission_id: str, *, reason: str) -> None:
         """Back in the queue (a worker lost or stopped); the reason shows until it runs again."""
