@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     check_timeout: float = Field(default=120.0, alias="CHECK_TIMEOUT", gt=0)
     check_memory_limit: ByteSize = Field(default=ByteSize(4 * 1024**3), alias="CHECK_MEMORY_LIMIT")
     max_queue_length: int = Field(default=1000, alias="MAX_QUEUE_LENGTH", ge=1)
+    submissions_per_day: int = Field(default=10, alias="SUBMISSIONS_PER_DAY", ge=0)
+    """Per team and task, per UTC day (storage/quota.py says what counts); 0: unlimited."""
+    max_unfinished_per_team: int = Field(default=2, alias="MAX_UNFINISHED_PER_TEAM", ge=0)
+    """A team's submissions queued or running at once, every task together; 0: unlimited."""
 
     # Teams and tokens (api/auth.py).
     admin_token: SecretStr | None = Field(default=None, alias="ADMIN_TOKEN")

@@ -13,6 +13,8 @@ changes them or declares more, of any family, with no code:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -59,6 +61,14 @@ class Task:
     @property
     def name(self) -> str:
         return self.definition.name
+
+    @property
+    def test_set_id(self) -> str:
+        """A fingerprint of the hidden test set (the task and what selects its data), kept with each
+        submission: the same bytes are a duplicate only on the same test set. Hashed: the seed is secret."""
+        data = self.dataset
+        key = [self.name, data.image_size, data.num_samples, data.seed, str(data.dataset_dir or "")]
+        return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 
     def load_test_set(self) -> TestSet:
         return self.definition.load_test_set(self.dataset)

@@ -1,0 +1,105 @@
+"""The quota's counting and the team's lock, on SQLite and PostgreSQL: what each ending counts, which
+earlier submission is a duplicate, and parallel admissions that cannot overshoot the last slot."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from goat.storage.admission import Admitted, Limits, OverQuota, admit
+from goat.storage.database import session_scope
+from goat.storage.duplicates import earlier_submission
+from goat.storage.quota import used_today
+from goat.storage.submissions import MODEL_FAILURE, PLATFORM_FAILURE, NewSubmission, SubmissionStore
+from goat.storage.tables import Submission
+from goat.storage.teams import TeamStore
+
+NOW = datetime(2026, 5, 17, 15, 30, tzinfo=UTC)
+UNLIMITED = Limits(per_day=0, unfinished=0)
+
+
+def a_team(url: str) -> int:
+    return TeamStore(url).create(f"team-{uuid.uuid4().hex[:8]}", token_sha256=uuid.uuid4().hex * 2).id
+
+
+def upload(team_id: int, *, sha256: str | None = None, test_set: str = "set-a") -> NewSubmission:
+    return NewSubmission(
+        id=f"sub_1_{uuid.uuid4().hex[:8]}",
+        task="task2",
+        participant="p",
+        team_id=team_id,
+        test_set=test_set,
+        model_sha256=sha256 or uuid.uuid4().hex * 2,
+        model_size_bytes=1,
+        filename="m.onnx",
+        model_info={},
+    )
+
+
+def used(url: str, team_id: int) -> int:
+    with session_scope(url) as session:
+        return used_today(session, team_id=team_id, task="task2", now=NOW, limit=10).used
+
+
+def test_each_ending_counts_as_documented(database_url: str) -> None:
+    store, team = SubmissionStore(database_url), a_team(database_url)
+    ended = {
+        name: store.create(upload(team)).id for name in ("done", "model", "platform", "legacy", "queued")
+    }
+    store.mark_completed(ended["done"], result={}, score=1.0)
+    store.mark_failed(ended["model"], error="NaN", failure=MODEL_FAILURE)
+    store.mark_failed(ended["platform"], error="worker lost 3 times", failure=PLATFORM_FAILURE)
+    with session_scope(database_url) as session:  # a failure recorded before revision 0004: no kind
+        session.get(Submission, ended["legacy"]).status = "failed"  # type: ignore[union-attr]
+    # completed, the model's failure, the legacy failure and the queued one; not goat's failure
+    assert used(database_url, team) == 4
+    assert used(database_url, a_team(database_url)) == 0
+
+
+def test_a_platform_failure_is_no_duplicate_and_a_completed_one_is(database_url: str) -> None:
+    store, team = SubmissionStore(database_url), a_team(database_url)
+    first = store.create(upload(team, sha256="a" * 64))
+    store.mark_failed(first.id, error="internal error", failure=PLATFORM_FAILURE)
+    with session_scope(database_url) as session:
+        assert earlier_submission(session, upload(team, sha256="a" * 64)) is None
+    second = store.create(upload(team, sha256="a" * 64))
+    store.mark_completed(second.id, result={}, score=1.0)
+    with session_scope(database_url) as session:
+        assert earlier_submission(session, upload(team, sha256="a" * 64)).id == second.id  # type: ignore[union-attr]
+        assert earlier_submission(session, upload(team, sha256="a" * 64, test_set="set-b")) is None
+        assert earlier_submission(session, upload(a_team(database_url), sha256="a" * 64)) is None
+
+
+def test_a_duplicate_uses_no_slot(database_url: str) -> None:
+    team, limits = a_team(database_url), Limits(per_day=1, unfinished=0)
+    first = admit(database_url, upload(team, sha256="b" * 64), limits=limits, now=NOW)
+    again = admit(database_url, upload(team, sha256="b" * 64), limits=limits, now=NOW)
+    assert again.duplicate and again.row.id == first.row.id and again.usage.used == 1  # type: ignore[union-attr]
+    with pytest.raises(OverQuota, match="1 of 1 submissions today"):
+        admit(database_url, upload(team), limits=limits, now=NOW)
+
+
+@pytest.mark.parametrize("limits", [Limits(per_day=3, unfinished=0), Limits(per_day=0, unfinished=3)])
+def test_parallel_admissions_take_exactly_the_free_slots(database_url: str, limits: Limits) -> None:
+    team, start = a_team(database_url), threading.Barrier(8)
+    admitted: list[Admitted] = []
+    refused: list[OverQuota] = []
+
+    def one() -> None:
+        start.wait()
+        try:
+            admitted.append(admit(database_url, upload(team), limits=limits, now=NOW))
+        except OverQuota as over:
+            refused.append(over)
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert (len(admitted), len(refused)) == (3, 5)
+    assert used(database_url, team) == 3
+    assert admit(database_url, upload(team), limits=UNLIMITED, now=NOW).usage is not None
