@@ -85,6 +85,10 @@ class GoatClient:
         """A new token for the team; its old one stops working."""
         return self._json(self.http.post(f"/admin/teams/{_quoted(name)}/token"))
 
+    def shared_models(self) -> list[dict[str, Any]]:
+        """The organiser's: models submitted by more than one team, with each team's submissions."""
+        return self._json(self.http.get("/admin/submissions", params={"duplicates": "true"}))["models"]
+
     def revoke_team(self, name: str) -> dict[str, Any]:
         return self._json(self.http.delete(f"/admin/teams/{_quoted(name)}"))
 

@@ -8,6 +8,7 @@ import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import TypeVar
 
 from anyio import to_thread
@@ -18,10 +19,11 @@ from goat.api.metrics import INTAKE_SECONDS
 from goat.api.services import Services
 from goat.api.upload import BadUpload, ReceivedUpload, receive_model
 from goat.checks import ModelRejected
+from goat.core.config import Settings
 from goat.queue.jobs import JobPolicy, enqueue_evaluation
+from goat.storage.admission import Admitted, Limits, OverQuota, admit
 from goat.storage.model_files import StagedUpload, UploadTooLarge
-from goat.storage.submissions import NewSubmission
-from goat.storage.tables import Submission
+from goat.storage.submissions import NewSubmission, utcnow
 from goat.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,10 @@ class Unusable(Refusal):
 
 class QueueFull(Refusal):
     """MAX_QUEUE_LENGTH submissions are waiting."""
+
+
+class QuotaSpent(Refusal):
+    """The team has used its daily quota of the task, or has MAX_UNFINISHED_PER_TEAM submissions waiting."""
 
 
 class QueueDown(Refusal):
@@ -155,36 +161,64 @@ def _discard_after(syncing: asyncio.Future[None], staged: StagedUpload) -> None:
     deletion.add_done_callback(_DELETIONS.discard)
 
 
+def limits_of(settings: Settings, caller: Caller) -> Limits | None:
+    """A team's limits; the organiser is not limited, nor is an anonymous upload (no team to count: only
+    MAX_QUEUE_LENGTH bounds those)."""
+    if caller.admin or caller.team_id is None:
+        return None
+    return Limits(per_day=settings.submissions_per_day, unfinished=settings.max_unfinished_per_team)
+
+
 def record_and_enqueue(
-    services: Services, upload: ReceivedUpload, *, task: str, model_info: dict, caller: Caller
-) -> Submission:
-    """Store the model, write the row, queue the job; if Redis fails midway, undo both and say 503."""
+    services: Services, upload: ReceivedUpload, *, task: Task, model_info: dict, caller: Caller
+) -> Admitted:
+    """Store the model, write the row (or find the team's earlier one of the same bytes: nothing is
+    queued), queue the job; over quota, or if Redis fails midway, undo both and say 429 or 503."""
     staged = upload.staged
     path = services.models.commit(staged)
     new = NewSubmission(
         id=new_submission_id(),
-        task=task,
+        task=task.name,
         participant=caller.team if caller.team_id is not None else upload.name.strip() or None,
         team_id=caller.team_id,
+        test_set=task.test_set_id,
         model_sha256=staged.sha256,
         model_size_bytes=staged.size,
         filename=upload.filename,
         model_info=model_info,
     )
-    row = services.submissions.create(new)
+    limits = limits_of(services.settings, caller)
+    try:
+        admitted = admit(services.submissions.url, new, limits=limits, now=utcnow())
+    except OverQuota as over:
+        _forget_unused(services, path, new.model_sha256)
+        raise QuotaSpent(over.detail, retry_after_s=over.retry_after_s) from None
+    if admitted.duplicate:
+        log.info(
+            "submission by %s of model %s: a duplicate of %s",
+            new.participant,
+            new.model_sha256,
+            admitted.row.id,
+        )
+        return admitted
     try:
         enqueue_evaluation(services.queue, new.id, policy=JobPolicy.from_settings(services.settings))
     except RedisError:
         services.submissions.delete(new.id)
-        if not services.submissions.uses_model(new.model_sha256):
-            path.unlink(missing_ok=True)
+        _forget_unused(services, path, new.model_sha256)
         log.warning("submission %s not queued: Redis unavailable", new.id)
         raise QueueDown(QUEUE_DOWN) from None
     log.info(
         "submission %s queued: task %s, model %s (%d bytes)",
         new.id,
-        task,
+        task.name,
         new.model_sha256,
         new.model_size_bytes,
     )
-    return row
+    return admitted
+
+
+def _forget_unused(services: Services, path: Path, sha256: str) -> None:
+    """Delete a committed model that no submission uses (its upload was not recorded after all)."""
+    if not services.submissions.uses_model(sha256):
+        path.unlink(missing_ok=True)

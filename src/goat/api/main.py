@@ -18,7 +18,7 @@ from starlette.routing import Match, Route
 from goat import __version__
 from goat.api import intake
 from goat.api.metrics import QueueCollector, UploadMetrics
-from goat.api.routes import health, leaderboard, me, queue, submissions, tasks, teams
+from goat.api.routes import health, leaderboard, me, queue, shared_models, submissions, tasks, teams
 from goat.api.services import Services
 from goat.core.config import Settings, get_settings
 from goat.core.dataset_seed import with_dataset_seed
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tasks.router)
     app.include_router(me.router)
     app.include_router(teams.router)
+    app.include_router(shared_models.router)
     app.mount("/metrics", make_asgi_app())
     _install_error_handlers(app)
     return app
@@ -83,6 +84,7 @@ _REFUSAL_STATUS: dict[type[intake.Refusal], int] = {
     intake.TooLarge: 413,
     intake.Unusable: 422,
     intake.QueueFull: 429,
+    intake.QuotaSpent: 429,
     intake.QueueDown: 503,
 }
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from goat.executors.results import Result
 from goat.queue.workers import WorkerStatus
+from goat.storage.quota import Usage
 from goat.tasks.base import MetricValue
 
 SubmissionStatus = Literal["queued", "running", "completed", "failed"]
@@ -27,6 +28,23 @@ def errors(described: dict[int, str]) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorResponse, "description": text} for status, text in described.items()}
 
 
+class Quota(BaseModel):
+    """A team's daily quota of one task (SUBMISSIONS_PER_DAY)."""
+
+    used: int = Field(
+        description="The team's submissions of the task since the last UTC midnight that count: queued, "
+        "running, completed, or failed by the model (time or memory limit, NaN, wrong shape, crash). An "
+        "upload refused at the door, a duplicate, or a failure of goat's own (a worker lost MAX_ATTEMPTS "
+        "times, an internal error) is not counted."
+    )
+    limit: int | None = Field(description="SUBMISSIONS_PER_DAY; null: unlimited.")
+    resets_at: datetime = Field(description="The next UTC midnight, when the count starts again.")
+
+
+def quota_of(usage: Usage | None) -> Quota | None:
+    return None if usage is None else Quota(used=usage.used, limit=usage.limit, resets_at=usage.resets_at)
+
+
 class SubmissionResponse(BaseModel):
     submission_id: str = Field(examples=["sub_1770321145_69dc972f"])
     status: SubmissionStatus
@@ -35,6 +53,16 @@ class SubmissionResponse(BaseModel):
     queue_position: int | None = Field(description="1-based; None once a worker has taken it.")
     model_sha256: str
     model_size_bytes: int
+    duplicate_of: str | None = Field(
+        default=None,
+        description="Set (answer 200, not 202) when the team submitted the same bytes on this task and test "
+        "set before: that submission's id, whose status this is; nothing new is evaluated or counted.",
+    )
+    quota: Quota | None = Field(
+        default=None,
+        description="The team's daily quota of this task after this upload; null for the organiser and "
+        "anonymous uploads, which are not limited.",
+    )
 
 
 class Progress(BaseModel):
@@ -156,6 +184,29 @@ class Me(BaseModel):
     team: str | None = Field(description="The token's team; 'admin' for the organiser's token.")
     admin: bool
     submissions: list[SubmissionSummary] = Field(description="The team's submissions, newest first.")
-    quota: dict[str, int] | None = Field(
-        default=None, description="Reserved for the team's submission quota; not enforced yet (null)."
+    quota: dict[str, Quota] | None = Field(
+        default=None,
+        description="The team's daily quota of each task, by task name; null for the organiser's token, "
+        "which is not limited.",
+    )
+
+
+class SubmissionCopy(BaseModel):
+    submission_id: str
+    team: str
+    task: str
+    status: SubmissionStatus
+
+
+class SharedModel(BaseModel):
+    model_sha256: str
+    submissions: list[SubmissionCopy] = Field(
+        description="Every team's submissions of these bytes, oldest first (anonymous ones left out)."
+    )
+
+
+class SharedModels(BaseModel):
+    models: list[SharedModel] = Field(
+        description="The models, by their first submission, oldest first; with ?duplicates=true only those "
+        "submitted by more than one team."
     )

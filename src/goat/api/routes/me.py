@@ -1,4 +1,4 @@
-"""GET /me: the caller's team and its submissions (and, later, its quota)."""
+"""GET /me: the caller's team, its submissions and its daily quota of each task."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query
 
 from goat.api.auth import MemberDep
 from goat.api.deps import ServicesDep
-from goat.api.schemas import Me, SubmissionSummary, errors
-from goat.storage.submissions import as_utc
+from goat.api.schemas import Me, SubmissionSummary, errors, quota_of
+from goat.storage.quota import usage_by_task
+from goat.storage.submissions import as_utc, utcnow
 
 router = APIRouter()
 
@@ -22,6 +23,16 @@ router = APIRouter()
 )
 def me(services: ServicesDep, caller: MemberDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Me:
     rows = services.submissions.of_team(caller.team_id, limit=limit) if caller.team_id is not None else []
+    quota = None
+    if not caller.admin and caller.team_id is not None:
+        usage = usage_by_task(
+            services.submissions.url,
+            team_id=caller.team_id,
+            tasks=services.tasks,
+            now=utcnow(),
+            limit=services.settings.submissions_per_day,
+        )
+        quota = {task: quota_of(used) for task, used in usage.items()}
     return Me(
         team=caller.team,
         admin=caller.admin,
@@ -36,5 +47,5 @@ def me(services: ServicesDep, caller: MemberDep, limit: Annotated[int, Query(ge=
             )
             for row in rows
         ],
-        quota=None,  # the quota (issue 9) goes here once submissions are counted against one
+        quota=quota,  # type: ignore[arg-type]
     )

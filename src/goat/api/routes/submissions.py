@@ -14,7 +14,7 @@ from goat.api import intake
 from goat.api.auth import ParticipantDep, can_read
 from goat.api.authenticator import Caller
 from goat.api.deps import ServicesDep, TaskDep
-from goat.api.schemas import Progress, StatusResponse, SubmissionResponse, errors
+from goat.api.schemas import Progress, StatusResponse, SubmissionResponse, errors, quota_of
 from goat.api.services import Services
 from goat.queue.jobs import queue_position
 from goat.queue.live import read_progress
@@ -55,20 +55,29 @@ _UPLOAD_BODY = {
     status_code=202,
     response_model=SubmissionResponse,
     openapi_extra=_UPLOAD_BODY,
-    responses=errors(
-        {
-            401: "No valid token (and ALLOW_ANONYMOUS is off): the message says how to get one",
-            404: "Unknown task",
-            413: "Larger than MAX_FILE_SIZE",
-            422: "Not a usable model for this task",
-            429: "The queue is full",
-            503: "The queue (Redis) is unavailable",
-        }
-    ),
+    responses={
+        200: {
+            "model": SubmissionResponse,
+            "description": "The team submitted the same bytes on this task and test set before: that "
+            "submission (`duplicate_of`), nothing new evaluated or counted",
+        },
+        **errors(
+            {
+                401: "No valid token (and ALLOW_ANONYMOUS is off): the message says how to get one",
+                404: "Unknown task",
+                413: "Larger than MAX_FILE_SIZE",
+                422: "Not a usable model for this task",
+                429: "The queue is full, the team's daily quota of the task is used (SUBMISSIONS_PER_DAY), "
+                "or it has MAX_UNFINISHED_PER_TEAM submissions queued or running; Retry-After says when "
+                "to try again",
+                503: "The queue (Redis) is unavailable",
+            }
+        ),
+    },
     summary="Upload an ONNX model (multipart field `file`) for evaluation",
 )
 async def submit(
-    request: Request, services: ServicesDep, caller: ParticipantDep, task: TaskDep
+    request: Request, response: Response, services: ServicesDep, caller: ParticipantDep, task: TaskDep
 ) -> SubmissionResponse:
     intake.refuse_early(services, content_length=request.headers.get("content-length"))
     upload = await intake.receive(
@@ -78,15 +87,20 @@ async def submit(
         named=caller.team_id is None,
     )
     model_info = await intake.check(services, upload.staged, task)
-    row = intake.record_and_enqueue(services, upload, task=task.name, model_info=model_info, caller=caller)
+    admitted = intake.record_and_enqueue(services, upload, task=task, model_info=model_info, caller=caller)
+    row = admitted.row
+    if admitted.duplicate:
+        response.status_code = 200
     return SubmissionResponse(
         submission_id=row.id,
-        status="queued",
+        status=row.status,  # type: ignore[arg-type]
         task=row.task,
         participant=row.participant,
-        queue_position=_position(services, row.id),
+        queue_position=_position(services, row.id) if row.status == QUEUED else None,
         model_sha256=row.model_sha256,
         model_size_bytes=row.model_size_bytes,
+        duplicate_of=row.id if admitted.duplicate else None,
+        quota=quota_of(admitted.usage),
     )
 
 
