@@ -13,9 +13,9 @@ from tests.support.system import GoatSystem
 
 def test_full_queue_is_429_with_retry_after(tmp_path: Path) -> None:
     with GoatSystem(tmp_path / "system", workers=0, env={"MAX_QUEUE_LENGTH": "2"}) as system:
+        for index in range(2):  # distinct models: the same bytes again would be a duplicate
+            system.client.submit(depth_model(tmp_path / f"queued{index}.onnx", image_size=32))
         model = depth_model(tmp_path / "m.onnx", image_size=32)
-        for _ in range(2):
-            system.client.submit(model)
         refused = httpx.post(
             f"{system.url}/submit/task2",
             files={"file": ("m.onnx", model.read_bytes())},

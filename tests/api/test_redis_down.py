@@ -27,7 +27,10 @@ def test_status_and_leaderboard_answer_from_sql_while_redis_is_down(
     assert done["status"] == "completed", system.logs()
     # With its only worker stopped, the next submission stays queued.
     assert system.workers[0].stop() == 0
-    waiting = system.client.submit(model, name="redis-down-waiting")["submission_id"]
+    another = depth_model(
+        tmp_path / "m2.onnx", image_size=system.settings.image_size, batch=2
+    )  # not a duplicate
+    waiting = system.client.submit(another, name="redis-down-waiting")["submission_id"]
     assert system.client.status(waiting)["queue_position"] >= 1
 
     system.redis.stop()

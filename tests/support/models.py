@@ -6,6 +6,7 @@ colour channels, then whatever the caller adds (hostile loops, a sigmoid, a larg
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -51,7 +52,11 @@ def mean_model(
 
 
 def save_model(model: onnx.ModelProto, path: Path, *, check: bool = True) -> Path:
-    """Write `model` to `path`, first through the full ONNX checker unless `check` is False."""
+    """Write `model` to `path`, first through the full ONNX checker unless `check` is False.
+
+    Each file saved is unique (a random doc_string): a team's second upload of the same bytes would be a
+    duplicate, answered without an evaluation; tests that mean to upload the same bytes reuse one file."""
+    model.doc_string = f"goat test model {uuid.uuid4().hex}"
     if check:
         onnx.checker.check_model(model, full_check=True)
     path.parent.mkdir(parents=True, exist_ok=True)

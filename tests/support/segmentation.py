@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from tests.support.models import OPSET
+from tests.support.models import OPSET, save_model
 
 
 def class_weights(classes: int) -> np.ndarray:
@@ -40,6 +39,4 @@ def segmentation_model(path: Path, *, image_size: int, classes: int = 5, ids: bo
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = 8
-    onnx.checker.check_model(model, full_check=True)
-    onnx.save(model, path)
-    return path
+    return save_model(model, path)

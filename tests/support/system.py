@@ -25,6 +25,10 @@ TEST_ENV = {
     "HEARTBEAT_GRACE": "3",
     "MAINTENANCE_INTERVAL": "3",
     "LOG_LEVEL": "INFO",
+    # A module's tests share one team and submit more than a day's quota: unlimited, except where a test
+    # sets its own (tests/api/test_quotas.py).
+    "SUBMISSIONS_PER_DAY": "0",
+    "MAX_UNFINISHED_PER_TEAM": "0",
 }
 
 
@@ -175,6 +179,19 @@ class GoatSystem:
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-4000:]}" for p in sorted(self.root.glob("*.log")))
+
+
+def running_worker(system: GoatSystem, submission: str) -> GoatProcess:
+    """The live worker process evaluating `submission`, as the queue status names it."""
+
+    def evaluating() -> list[GoatProcess]:
+        pids = {
+            w["pid"] for w in system.admin.queue_status()["workers"] if w["current_submission"] == submission
+        }
+        return [w for w in system.workers if w.process.poll() is None and w.process.pid in pids]
+
+    wait_until(lambda: bool(evaluating()), timeout=20, what=f"the worker of {submission}")
+    return evaluating()[0]
 
 
 def without_workers(root: Path, **env: str) -> GoatSystem:

@@ -13,8 +13,8 @@ import pytest
 from goat.storage.submissions import SubmissionStore
 from tests.support.hostile import huge_allocation_model, looping_model, nan_model, shrinking_model
 from tests.support.models import depth_model
-from tests.support.processes import GoatProcess, wait_until
-from tests.support.system import GoatSystem
+from tests.support.processes import wait_until
+from tests.support.system import GoatSystem, running_worker
 
 SIZE = 32
 # About a second per batch on one core: long enough to act while it runs, short enough to finish.
@@ -76,19 +76,6 @@ def wait_for(system: GoatSystem, submission: str, predicate, what: str, timeout:
 
     wait_until(check, timeout=timeout, what=f"{submission} {what}")
     return seen
-
-
-def running_worker(system: GoatSystem, submission: str) -> GoatProcess:
-    """The live worker process evaluating `submission`, as the queue status names it."""
-
-    def evaluating() -> list[GoatProcess]:
-        pids = {
-            w["pid"] for w in system.admin.queue_status()["workers"] if w["current_submission"] == submission
-        }
-        return [w for w in system.workers if w.process.poll() is None and w.process.pid in pids]
-
-    wait_until(lambda: bool(evaluating()), timeout=20, what=f"the worker of {submission}")
-    return evaluating()[0]
 
 
 def replace_dead_workers(system: GoatSystem) -> None:
@@ -164,7 +151,9 @@ def test_a_stop_does_not_spend_an_attempt(faulty: GoatSystem, beyond_the_grace: 
 def test_redis_restart_loses_no_queued_submission(
     faulty: GoatSystem, slow_model: Path, tmp_path: Path
 ) -> None:
-    submissions = [faulty.client.submit(slow_model)["submission_id"] for _ in range(2)]
+    # Two distinct slow models: the same bytes again would be a duplicate of the first.
+    second_slow = looping_model(tmp_path / "slow2.onnx", image_size=SIZE, iterations=SLOW_ITERATIONS)
+    submissions = [faulty.client.submit(model)["submission_id"] for model in (slow_model, second_slow)]
     submissions += [
         faulty.client.submit(depth_model(tmp_path / f"m{i}.onnx", image_size=SIZE, batch=i + 1))[
             "submission_id"
