@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -48,21 +48,8 @@ class NewSubmission:
 
 
 def new_row(new: NewSubmission) -> Submission:
-    """The `queued` row of a new submission, not yet added to a session."""
-    return Submission(
-        id=new.id,
-        task=new.task,
-        participant=new.participant,
-        team_id=new.team_id,
-        test_set=new.test_set,
-        status=QUEUED,
-        model_sha256=new.model_sha256,
-        model_size_bytes=new.model_size_bytes,
-        filename=new.filename,
-        model_info=new.model_info,
-        attempts=0,
-        created_at=utcnow(),
-    )
+    """The `queued` row of a new submission, not yet added to a session (each field of `new` is a column)."""
+    return Submission(**asdict(new), status=QUEUED, attempts=0, created_at=utcnow())
 
 
 class SubmissionStore:
