@@ -31,6 +31,19 @@ def goat(
     )
 
 
+def test_submitting_the_same_bytes_again_names_the_earlier_submission(
+    system: GoatSystem, tmp_path: Path
+) -> None:
+    model = depth_model(tmp_path / "m.onnx", image_size=system.settings.image_size)
+    first = goat(system, "submit", str(model), cwd=tmp_path)
+    again = goat(system, "submit", str(model), cwd=tmp_path)
+    assert first.returncode == again.returncode == 0, again.stdout + again.stderr
+    submission = SUBMISSION.search(first.stdout).group()
+    assert f"{submission} queued" in first.stdout and "of unlimited today (UTC)" in first.stdout
+    assert SUBMISSION.search(again.stdout).group() == submission
+    assert "you submitted these bytes before" in again.stdout
+
+
 def test_submit_as_the_team_and_wait_then_status(system: GoatSystem, tmp_path: Path) -> None:
     model = depth_model(tmp_path / "m.onnx", image_size=system.settings.image_size, batch=7)
     submitted = goat(system, "submit", str(model), "--wait", cwd=tmp_path)

@@ -121,9 +121,31 @@ def teams(rows: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
+def accepted(answer: dict[str, Any]) -> None:
+    """An upload's answer: queued, or the team's earlier submission of the same bytes; and the quota."""
+    if answer.get("duplicate_of"):
+        console.print(
+            f"[bold]{answer['submission_id']}[/] {answer['status']}: you submitted these bytes before "
+            "(nothing new is evaluated, no quota used)"
+        )
+    else:
+        position = answer["queue_position"]
+        where = f" at position {position}" if position else " (a worker is taking it)"
+        console.print(f"[bold]{answer['submission_id']}[/] queued{where}")
+    if answer.get("quota"):
+        console.print(f"quota of {answer['task']}: {_quota(answer['quota'])}")
+
+
+def _quota(quota: dict[str, Any]) -> str:
+    limit = quota["limit"] if quota["limit"] is not None else "unlimited"
+    return f"{quota['used']} of {limit} today (UTC), resets at {quota['resets_at']}"
+
+
 def me(identity: dict[str, Any]) -> None:
     role = " (the organiser)" if identity["admin"] else ""
     console.print(f"team [bold]{identity['team']}[/]{role}: {len(identity['submissions'])} submissions")
+    for task, quota in (identity.get("quota") or {}).items():
+        console.print(f"quota of {task}: {_quota(quota)}")
     table = Table("submission", "task", "status", "score", "created")
     for row in identity["submissions"]:
         score = _number(row["score"])

@@ -113,9 +113,7 @@ def submit(
 
     with _client(url, token) as client, display.refusals():
         accepted = client.submit(model, task=task, name=name)
-        position = accepted["queue_position"]
-        where = f" at position {position}" if position else " (a worker is taking it)"
-        console.print(f"[bold]{accepted['submission_id']}[/] queued{where}")
+        display.accepted(accepted)
         if wait:
             final = display.follow(client, accepted["submission_id"], task=task)
             display.outcome(final)
