@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -69,8 +70,13 @@ def system_config(data_dir: Path, args: argparse.Namespace) -> UpConfig:
 
 
 def submit_many(client: GoatClient, model: Path, count: int, *, parallel: int = 1) -> list[str]:
-    def one(_: int) -> str:
-        return client.submit(model)["submission_id"]
+    """Each a new submission: its own copy of the model, made unique (a duplicate evaluates nothing)."""
+
+    def one(index: int) -> str:
+        copy = model.with_name(f"{model.stem}-{index}.onnx")
+        shutil.copyfile(model, copy)
+        with models.made_unique(copy):
+            return client.submit(copy)["submission_id"]
 
     with ThreadPoolExecutor(parallel) as pool:
         return list(pool.map(one, range(count)))
@@ -257,7 +263,8 @@ def upload_once(system: GoatUp, client: GoatClient, path: Path) -> Upload:
     with RssSampler(api.pid) as sampler:
         started = time.perf_counter()
         try:
-            client.submit(path)
+            with models.made_unique(path):
+                client.submit(path)
             outcome = "accepted"
         except GoatError as error:
             outcome = f"refused ({error.status_code})"

@@ -73,25 +73,44 @@ def test_a_platform_failure_is_no_duplicate_and_a_completed_one_is(database_url:
         assert earlier_submission(session, upload(a_team(database_url), sha256="a" * 64)) is None
 
 
+class Stored:
+    """Counts the models admission asks to store."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def once(self) -> None:
+        with self._lock:
+            self.count += 1
+
+
 def test_a_duplicate_uses_no_slot(database_url: str) -> None:
-    team, limits = a_team(database_url), Limits(per_day=1, unfinished=0)
-    first = admit(database_url, upload(team, sha256="b" * 64), limits=limits, now=NOW)
-    again = admit(database_url, upload(team, sha256="b" * 64), limits=limits, now=NOW)
+    team, limits, stored = a_team(database_url), Limits(per_day=1, unfinished=0), Stored()
+    first = admit(
+        database_url, upload(team, sha256="b" * 64), limits=limits, now=NOW, store_model=stored.once
+    )
+    again = admit(
+        database_url, upload(team, sha256="b" * 64), limits=limits, now=NOW, store_model=stored.once
+    )
     assert again.duplicate and again.row.id == first.row.id and again.usage.used == 1  # type: ignore[union-attr]
     with pytest.raises(OverQuota, match="1 of 1 submissions today"):
-        admit(database_url, upload(team), limits=limits, now=NOW)
+        admit(database_url, upload(team), limits=limits, now=NOW, store_model=stored.once)
+    assert stored.count == 1, "the model is stored for the new row alone, not for a duplicate or a refusal"
 
 
 @pytest.mark.parametrize("limits", [Limits(per_day=3, unfinished=0), Limits(per_day=0, unfinished=3)])
 def test_parallel_admissions_take_exactly_the_free_slots(database_url: str, limits: Limits) -> None:
-    team, start = a_team(database_url), threading.Barrier(8)
+    team, start, stored = a_team(database_url), threading.Barrier(8), Stored()
     admitted: list[Admitted] = []
     refused: list[OverQuota] = []
 
     def one() -> None:
         start.wait()
         try:
-            admitted.append(admit(database_url, upload(team), limits=limits, now=NOW))
+            admitted.append(
+                admit(database_url, upload(team), limits=limits, now=NOW, store_model=stored.once)
+            )
         except OverQuota as over:
             refused.append(over)
 
@@ -101,5 +120,9 @@ def test_parallel_admissions_take_exactly_the_free_slots(database_url: str, limi
     for thread in threads:
         thread.join()
     assert (len(admitted), len(refused)) == (3, 5)
+    assert stored.count == 3
     assert used(database_url, team) == 3
-    assert admit(database_url, upload(team), limits=UNLIMITED, now=NOW).usage is not None
+    assert (
+        admit(database_url, upload(team), limits=UNLIMITED, now=NOW, store_model=stored.once).usage
+        is not None
+    )

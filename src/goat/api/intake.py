@@ -8,7 +8,6 @@ import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 from typing import TypeVar
 
 from anyio import to_thread
@@ -172,10 +171,11 @@ def limits_of(settings: Settings, caller: Caller) -> Limits | None:
 def record_and_enqueue(
     services: Services, upload: ReceivedUpload, *, task: Task, model_info: dict, caller: Caller
 ) -> Admitted:
-    """Store the model, write the row (or find the team's earlier one of the same bytes: nothing is
-    queued), queue the job; over quota, or if Redis fails midway, undo both and say 429 or 503."""
+    """Store the model and write the row (or find the team's earlier one of the same bytes: nothing is
+    queued), then queue the job. Over quota the upload is dropped (429); if Redis fails, the row is
+    removed (503). A stored model is never deleted here: another upload of the same bytes may be on its
+    way to a row that needs it, and the next upload of them reuses it."""
     staged = upload.staged
-    path = services.models.commit(staged)
     new = NewSubmission(
         id=new_submission_id(),
         task=task.name,
@@ -189,11 +189,18 @@ def record_and_enqueue(
     )
     limits = limits_of(services.settings, caller)
     try:
-        admitted = admit(services.submissions.url, new, limits=limits, now=utcnow())
+        admitted = admit(
+            services.submissions.url,
+            new,
+            limits=limits,
+            now=utcnow(),
+            store_model=lambda: services.models.commit(staged),
+        )
     except OverQuota as over:
-        _forget_unused(services, path, new.model_sha256)
+        staged.discard()
         raise QuotaSpent(over.detail, retry_after_s=over.retry_after_s) from None
     if admitted.duplicate:
+        staged.discard()
         log.info(
             "submission by %s of model %s: a duplicate of %s",
             new.participant,
@@ -205,7 +212,6 @@ def record_and_enqueue(
         enqueue_evaluation(services.queue, new.id, policy=JobPolicy.from_settings(services.settings))
     except RedisError:
         services.submissions.delete(new.id)
-        _forget_unused(services, path, new.model_sha256)
         log.warning("submission %s not queued: Redis unavailable", new.id)
         raise QueueDown(QUEUE_DOWN) from None
     log.info(
@@ -216,9 +222,3 @@ def record_and_enqueue(
         new.model_size_bytes,
     )
     return admitted
-
-
-def _forget_unused(services: Services, path: Path, sha256: str) -> None:
-    """Delete a committed model that no submission uses (its upload was not recorded after all)."""
-    if not services.submissions.uses_model(sha256):
-        path.unlink(missing_ok=True)

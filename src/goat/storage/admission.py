@@ -8,6 +8,7 @@ both take the last slot.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,9 +54,15 @@ class Admitted:
     usage: Usage | None
 
 
-def admit(url: str, new: NewSubmission, *, limits: Limits | None, now: datetime) -> Admitted:
+def admit(
+    url: str, new: NewSubmission, *, limits: Limits | None, now: datetime, store_model: Callable[[], object]
+) -> Admitted:
     """Record `new` (queued), answer the team's earlier submission of the same bytes instead, or raise
-    OverQuota; `limits` None: not limited (the organiser, anonymous uploads)."""
+    OverQuota; `limits` None: not limited (the organiser, anonymous uploads).
+
+    `store_model` puts the model file in place, called only for a new row and before it is written: a row
+    never lacks its file, and a refused upload never touches the stored models (which another upload of
+    the same bytes may be using)."""
     with session_scope(url) as session:
         if new.team_id is not None:
             _lock_team(session, new.team_id)
@@ -64,6 +71,7 @@ def admit(url: str, new: NewSubmission, *, limits: Limits | None, now: datetime)
                 return Admitted(earlier, duplicate=True, usage=_usage(session, new, limits, now))
         if limits is not None and new.team_id is not None:
             _refuse_over_quota(session, new, limits, now)
+        store_model()
         row = new_row(new)
         session.add(row)
         session.flush()

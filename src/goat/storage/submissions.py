@@ -162,13 +162,6 @@ class SubmissionStore:
         with session_scope(self.url) as session:
             return list(session.scalars(query))
 
-    def uses_model(self, sha256: str) -> bool:
-        with session_scope(self.url) as session:
-            return (
-                session.scalar(select(Submission.id).where(Submission.model_sha256 == sha256).limit(1))
-                is not None
-            )
-
     def preview(self, submission_id: str, index: int) -> bytes | None:
         with session_scope(self.url) as session:
             found = session.get(Preview, (submission_id, index))
