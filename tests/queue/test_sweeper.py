@@ -152,3 +152,26 @@ def test_a_job_of_an_older_version_is_queued_again_and_completes(
     assert final["attempts"] == 1
     assert f"submission {submission}: {REQUEUED}" in api_log(unattended)
     assert Job.fetch(submission, connection=redis).func_name == EVALUATE
+
+
+def test_a_started_job_without_a_heartbeat_entry_is_queued_again_and_completes(
+    unattended: GoatSystem, redis: Redis, tmp_path: Path
+) -> None:
+    """Marked started, yet neither queued nor in the started registry (whose entry RQ's cleanup would
+    find): nothing but the sweeper can ever end it."""
+    model = depth_model(tmp_path / "m.onnx", image_size=unattended.settings.image_size, batch=2)
+    submission = unattended.client.submit(model)["submission_id"]
+    assert redis.lrem(QUEUE_KEY, 0, submission) == 1
+    Job.fetch(submission, connection=redis).set_status(JobStatus.STARTED)
+    assert submission not in StartedJobRegistry(QUEUE_NAME, connection=redis).get_job_ids(cleanup=False)
+    age_beyond_the_grace(unattended, submission)
+
+    wait_until(
+        lambda: submission in queued(redis, QUEUE_KEY), timeout=30, what="the sweeper to queue it again"
+    )
+    assert (
+        unattended.client.status(submission)["error"] == "its worker was lost without a trace; queued again"
+    )
+
+    final = evaluated_by_a_new_worker(unattended, submission)
+    assert final["status"] == "completed", unattended.logs()

@@ -27,6 +27,9 @@ from goat.worker.outcomes import Outcomes
 log = logging.getLogger(__name__)
 
 _ENDED = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+_PLACED_WHEN_ALIVE = (JobStatus.QUEUED, JobStatus.STARTED)
+"""A job in these states is in the queue or in the started registry, unless its worker died at the
+wrong moment."""
 
 
 class Sweeper:
@@ -93,10 +96,10 @@ class Sweeper:
             status = job.get_status()
             if status in _ENDED:
                 self._ended_without_result(job, attempts=row.attempts)
-            elif status == JobStatus.QUEUED and row.id not in placed:
+            elif status in _PLACED_WHEN_ALIVE and row.id not in placed:
                 stranded.add(row.id)
                 if row.id in self._stranded_before:
-                    self._requeue_stranded(job)
+                    self._requeue_stranded(job, status=status)
         self._stranded_before = stranded - self._stranded_before
 
     def _placed_job_ids(self) -> set[str]:
@@ -121,8 +124,13 @@ class Sweeper:
         enqueue_evaluation(self.queue, submission_id, policy=self.policy)
         log.warning("submission %s had no job in Redis; queued again", submission_id)
 
-    def _requeue_stranded(self, job: Job) -> None:
-        """Seen stranded on two sweeps in a row: not a dequeue in flight, a worker that died in it."""
+    def _requeue_stranded(self, job: Job, *, status: JobStatus) -> None:
+        """Seen stranded on two sweeps in a row: not a dequeue or a start in flight, but a worker that
+        died in it (queued, out of the queue), or a started job RQ's cleanup cannot see (no heartbeat
+        entry, as a registry lost with Redis's data can leave it)."""
         self.queue.intermediate_queue.remove(job.id)
         self.queue.enqueue_job(job, at_front=True)
-        log.warning("submission %s was stranded by a lost worker before it started; queued again", job.id)
+        if status == JobStatus.QUEUED:
+            log.warning("submission %s was stranded by a lost worker before it started; queued again", job.id)
+        else:
+            self.outcomes.requeued(job.id, reason="its worker was lost without a trace; queued again")
