@@ -57,7 +57,7 @@ def run(url: str, model: Path | None, task: str, timeout: float, token: str | No
             failures.append("4. poll until completed")
         queue = check("5. queue status", client.queue_status)
         if queue:
-            print(f"     {queue['queue_length']} waiting, {len(queue['workers'])} workers")
+            print(f"     {queue['queue_length']} waiting, {queue['worker_count']} workers")
     return failures
 
 
