@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import httpx
 
-FINISHED = ("completed", "failed")
+FINISHED = ("completed", "failed", "cancelled")
 _LONG_POLL_S = 30.0
 """Below the API's limit of 60 s and any proxy's idle timeout."""
 _RECONNECT_S = 1.0
@@ -70,6 +70,10 @@ class GoatClient:
     def queue_status(self) -> dict[str, Any]:
         return self._json(self.http.get("/submit/queue/status"))
 
+    def cancel(self, submission_id: str, *, task: str = "task2") -> dict[str, Any]:
+        """Cancels a queued or running submission of the caller's team; returns its status (cancelled)."""
+        return self._json(self.http.delete(f"/submit/{task}/{submission_id}"))
+
     def me(self) -> dict[str, Any]:
         """The token's team and its submissions."""
         return self._json(self.http.get("/me"))
@@ -100,7 +104,7 @@ class GoatClient:
         timeout: float = 3600.0,
         on_status: Callable[[dict[str, Any]], None] | None = None,
     ) -> dict[str, Any]:
-        """Follows the submission until it is completed or failed; returns its final status.
+        """Follows the submission until it is completed, failed or cancelled; returns its final status.
 
         Each request waits on the server for the next change (a batch done, a new status), so the end is
         seen the moment it is stored and a long evaluation costs the API one request per change.

@@ -16,7 +16,7 @@ from goat.queue.workers import WorkerStatus
 from goat.storage.quota import Usage
 from goat.tasks.base import MetricValue
 
-SubmissionStatus = Literal["queued", "running", "completed", "failed"]
+SubmissionStatus = Literal["queued", "running", "completed", "failed", "cancelled"]
 
 
 class ErrorResponse(BaseModel):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -128,10 +129,26 @@ def status(
     token: Token = None,
 ) -> None:
     """Show a submission's status and, once completed, its scores."""
+    _show_outcome(url, token, lambda client: client.status(submission_id, task=task))
+
+
+# Alike in shape to `status` above (an id, its task, the API): each asks the API its own question.
+@app.command()
+def cancel(
+    submission_id: str,
+    task: Annotated[str, typer.Option(help="The submission's task.")] = "task2",
+    url: Url = DEFAULT_URL,
+    token: Token = None,
+) -> None:
+    """Cancel a queued or running submission of your team (a running one is stopped)."""
+    _show_outcome(url, token, lambda client: client.cancel(submission_id, task=task))
+
+
+def _show_outcome(url: str, token: str | None, ask: Callable[[GoatClient], dict[str, Any]]) -> None:
     from goat.cli import display
 
     with _client(url, token) as client, display.refusals():
-        display.outcome(client.status(submission_id, task=task))
+        display.outcome(ask(client))
 
 
 @app.command()

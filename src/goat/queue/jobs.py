@@ -6,11 +6,21 @@ from dataclasses import dataclass
 
 from redis import Redis
 from rq import Queue, Retry
-from rq.job import Callback, Job
+from rq.command import send_stop_job_command
+from rq.exceptions import NoSuchJobError
+from rq.job import Callback, Job, JobStatus
 
 from goat.core.config import Settings
 
-__all__ = ["QUEUE_NAME", "JobPolicy", "Queue", "enqueue_evaluation", "evaluation_queue", "queue_position"]
+__all__ = [
+    "QUEUE_NAME",
+    "JobPolicy",
+    "Queue",
+    "enqueue_evaluation",
+    "evaluation_queue",
+    "queue_position",
+    "withdraw",
+]
 
 QUEUE_NAME = "evaluation_queue"
 EVALUATE = "goat.queue.rq_worker.run_job"
@@ -56,6 +66,20 @@ def enqueue_evaluation(queue: Queue, submission_id: str, *, policy: JobPolicy) -
         on_failure=Callback(ON_FAILURE),
         description=f"evaluate {submission_id}",
     )
+
+
+def withdraw(queue: Queue, submission_id: str) -> None:
+    """Best effort, after the row is cancelled: out of the queue if it waits; if a worker runs it, that
+    worker kills its work-horse's process group, the evaluation process with it (RQ's stop command).
+    Whatever slips through (a job taken in between) finds its row cancelled and is skipped."""
+    try:
+        job = Job.fetch(submission_id, connection=queue.connection)
+    except NoSuchJobError:
+        return
+    if job.get_status() == JobStatus.STARTED:
+        send_stop_job_command(queue.connection, submission_id)
+    elif job.get_status() == JobStatus.QUEUED:
+        job.cancel()
 
 
 def queue_position(queue: Queue, submission_id: str) -> int | None:

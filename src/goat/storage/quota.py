@@ -2,7 +2,8 @@
 
 The rule is data: a submission counts while it is in a status of COUNTED_STATUSES, or failed with a kind
 of COUNTED_FAILURES. Refused uploads never have a row; a failure of goat's own (PLATFORM_FAILURE) gives its
-slot back; a status added later (e.g. `cancelled`) counts only once it is listed here. A failure recorded
+slot back; a submission cancelled before it started gives it back too (once started, it ran on goat's
+devices and counts). A failure recorded
 before revision 0004 has no kind (NULL) and counts as the model's: every such failure was, until then,
 charged to the participant, and platform failures were the rare exception.
 """
@@ -17,7 +18,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from goat.storage.database import session_scope
-from goat.storage.submissions import COMPLETED, FAILED, MODEL_FAILURE, QUEUED, RUNNING, UNFINISHED
+from goat.storage.submissions import CANCELLED, COMPLETED, FAILED, MODEL_FAILURE, QUEUED, RUNNING, UNFINISHED
 from goat.storage.tables import Submission
 
 COUNTED_STATUSES = (QUEUED, RUNNING, COMPLETED)
@@ -29,7 +30,12 @@ COUNTED_FAILURES = (MODEL_FAILURE,)
 def counted() -> ColumnElement[bool]:
     """The SQL condition of a submission that uses a slot of its team's daily quota."""
     failed_by_model = or_(Submission.failure.is_(None), Submission.failure.in_(COUNTED_FAILURES))
-    return or_(Submission.status.in_(COUNTED_STATUSES), and_(Submission.status == FAILED, failed_by_model))
+    cancelled_once_started = and_(Submission.status == CANCELLED, Submission.started_at.is_not(None))
+    return or_(
+        Submission.status.in_(COUNTED_STATUSES),
+        and_(Submission.status == FAILED, failed_by_model),
+        cancelled_once_started,
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, or_, select, update
 from goat.storage.database import session_scope
 from goat.storage.tables import Base, Preview, Submission
 
-QUEUED, RUNNING, COMPLETED, FAILED = "queued", "running", "completed", "failed"
+QUEUED, RUNNING, COMPLETED, FAILED, CANCELLED = "queued", "running", "completed", "failed", "cancelled"
 UNFINISHED = (QUEUED, RUNNING)
 Failure = Literal["model", "platform"]
 MODEL_FAILURE: Failure = "model"
@@ -102,6 +102,13 @@ class SubmissionStore:
             score=score,
             error=None,
             finished_at=utcnow(),
+        )
+
+    def mark_cancelled(self, submission_id: str, *, by: str) -> bool:
+        """Cancelled, by its team or the organiser; only an unfinished one, so a result already stored
+        stands, and a late result of the cancelled evaluation is never recorded."""
+        return self._transition(
+            submission_id, status=CANCELLED, error=f"cancelled by {by}", finished_at=utcnow()
         )
 
     def mark_failed(self, submission_id: str, *, error: str, failure: Failure) -> bool:

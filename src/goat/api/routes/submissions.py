@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from redis.exceptions import RedisError
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from goat.api import intake
 from goat.api.auth import ParticipantDep, can_read
@@ -16,15 +18,25 @@ from goat.api.authenticator import Caller
 from goat.api.deps import ServicesDep, TaskDep
 from goat.api.schemas import Progress, StatusResponse, SubmissionResponse, errors, quota_of
 from goat.api.services import Services
-from goat.queue.jobs import queue_position
+from goat.queue.jobs import queue_position, withdraw
 from goat.queue.live import read_progress
 from goat.storage.submissions import COMPLETED, QUEUED, RUNNING, UNFINISHED, as_utc
 from goat.storage.tables import Submission
 from goat.tasks import Task
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/submit")
 
 SUBMISSION_ID = r"^sub_\d{1,12}_[0-9a-f]{8}$"
+
+
+class SubmissionIdConvertor(StringConvertor):
+    """Matches only a submission id, so `DELETE /submit/queue/status` is a 405 of that route, not a cancel."""
+
+    regex = SUBMISSION_ID.strip("^$")
+
+
+register_url_convertor("submission_id", SubmissionIdConvertor())
 WAIT_MAX_S = 60.0
 _UPLOAD_BODY = {
     "requestBody": {
@@ -136,6 +148,36 @@ async def status(
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), wait)
     return await run_in_threadpool(_read_status, services, task, submission_id, caller)
+
+
+@router.delete(
+    "/{task}/{submission_id:submission_id}",
+    response_model=StatusResponse,
+    responses=errors(
+        {
+            401: "No valid token",
+            404: "Unknown task, or no submission of yours",
+            409: "Already finished: nothing to cancel",
+        }
+    ),
+    summary="Cancel a queued or running submission (its team or the organiser); a running one is stopped",
+)
+def cancel(
+    services: ServicesDep,
+    caller: ParticipantDep,
+    task: TaskDep,
+    submission_id: Annotated[str, Path(pattern=SUBMISSION_ID, description="As returned by the upload.")],
+) -> StatusResponse:
+    row = _find(services, task, submission_id, caller)
+    if not services.submissions.mark_cancelled(row.id, by=caller.team or "an anonymous caller"):
+        ended = services.submissions.get(row.id)
+        status = ended.status if ended is not None else "gone"
+        raise HTTPException(409, f"submission {row.id} is already {status}; nothing to cancel")
+    try:
+        withdraw(services.queue, row.id)
+    except RedisError as error:
+        log.warning("cancelled %s, but its job was not withdrawn (Redis): %s", row.id, error)
+    return _read_status(services, task, submission_id, caller)
 
 
 def _read_status(services: Services, task: Task, submission_id: str, caller: Caller) -> StatusResponse:
