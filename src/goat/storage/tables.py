@@ -30,11 +30,13 @@ class Team(Base):
 class Submission(Base):
     __tablename__ = "submissions"
     # The leaderboard reads completed submissions of one task by score; the quota counts a team's
-    # submissions of one task since midnight; duplicates are found by the model's digest.
+    # submissions of one task since midnight; duplicates are found by the model's digest; fair dispatch
+    # reads each team's latest start.
     __table_args__ = (
         Index("ix_submissions_ranking", "task", "status", "score"),
         Index("ix_submissions_team_task_created", "team_id", "task", "created_at"),
         Index("ix_submissions_model_sha256", "model_sha256"),
+        Index("ix_submissions_participant_started", "participant", "started_at"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -60,6 +62,10 @@ class Submission(Base):
     """The fingerprint of the task's test set it was evaluated on (Task.test_set_id): an upload is a
     duplicate only on the same one. None before revision 0004."""
     score: Mapped[float | None] = mapped_column(nullable=True)
+    """The score on the public part of the test set: all of it unless PRIVATE_FRACTION is above 0."""
+    private_score: Mapped[float | None] = mapped_column(nullable=True)
+    """The score on the private part (None without one, and before revision 0005): the organiser's alone
+    until the task's ranking is revealed."""
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -76,3 +82,13 @@ class Preview(Base):
     )
     index: Mapped[int] = mapped_column(Integer, primary_key=True)
     png: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Reveal(Base):
+    """A task whose private ranking the organiser has revealed: from then on its leaderboard ranks by the
+    private score and shows both."""
+
+    __tablename__ = "reveals"
+
+    task: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revealed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
