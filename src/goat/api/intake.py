@@ -19,6 +19,7 @@ from goat.api.services import Services
 from goat.api.upload import BadUpload, ReceivedUpload, receive_model
 from goat.checks import ModelRejected
 from goat.core.config import Settings
+from goat.queue.dispatch import arrange
 from goat.queue.jobs import JobPolicy, enqueue_evaluation
 from goat.storage.admission import Admitted, Limits, OverQuota, admit
 from goat.storage.model_files import StagedUpload, UploadTooLarge
@@ -214,6 +215,10 @@ def record_and_enqueue(
         services.submissions.delete(new.id)
         log.warning("submission %s not queued: Redis unavailable", new.id)
         raise QueueDown(QUEUE_DOWN) from None
+    try:
+        arrange(services.queue, services.submissions)
+    except RedisError as error:
+        log.warning("submission %s queued, but the queue was not put in its fair order: %s", new.id, error)
     log.info(
         "submission %s queued: task %s, model %s (%d bytes)",
         new.id,

@@ -20,6 +20,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
+from goat.queue.dispatch import arrange
 from goat.queue.jobs import JobPolicy, enqueue_evaluation
 from goat.storage.submissions import PLATFORM_FAILURE, as_utc, utcnow
 from goat.worker.outcomes import Outcomes
@@ -70,6 +71,7 @@ class Sweeper:
     def sweep(self) -> None:
         self.clean_abandoned()
         self.reconcile()
+        arrange(self.queue, self.outcomes.store)
 
     def clean_abandoned(self) -> None:
         """RQ's own cleanup of jobs whose worker stopped heartbeating (retry or fail via the callback)."""

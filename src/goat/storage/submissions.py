@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from goat.storage.database import session_scope
 from goat.storage.tables import Base, Preview, Submission
@@ -45,6 +45,15 @@ class NewSubmission:
     """The uploading team; None for an anonymous upload (ALLOW_ANONYMOUS)."""
     test_set: str | None = None
     """The fingerprint of the task's test set (Task.test_set_id)."""
+
+
+class Waiting(NamedTuple):
+    """A queued submission as fair dispatch sees it (queue/dispatch.py)."""
+
+    id: str
+    participant: str | None
+    attempts: int
+    """Above 0: it started before and was queued again after a fault of goat's."""
 
 
 def new_row(new: NewSubmission) -> Submission:
@@ -173,6 +182,26 @@ class SubmissionStore:
         with session_scope(self.url) as session:
             found = session.get(Preview, (submission_id, index))
             return None if found is None else found.png
+
+    def waiting(self) -> list[Waiting]:
+        """The queued submissions, oldest first."""
+        query = (
+            select(Submission.id, Submission.participant, Submission.attempts)
+            .where(Submission.status == QUEUED)
+            .order_by(Submission.created_at, Submission.id)
+        )
+        with session_scope(self.url) as session:
+            return [Waiting(*row) for row in session.execute(query)]
+
+    def latest_starts(self, participants: Collection[str]) -> dict[str, datetime]:
+        """When each of them last had an evaluation start; one that never did is absent."""
+        query = (
+            select(Submission.participant, func.max(Submission.started_at))
+            .where(Submission.participant.in_(participants), Submission.started_at.is_not(None))
+            .group_by(Submission.participant)
+        )
+        with session_scope(self.url) as session:
+            return {name: as_utc(moment) for name, moment in session.execute(query)}
 
     def unfinished(self) -> list[Submission]:
         with session_scope(self.url) as session:
