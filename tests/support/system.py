@@ -9,7 +9,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from goat.client import GoatClient
 from goat.core.config import Settings
-from goat.core.dataset_seed import with_dataset_seed
+from goat.core.drawn_secrets import with_drawn_secrets
 from goat.core.secret_files import read
 from goat.core.tokens import new_token
 from tests.support.processes import GoatProcess, RedisServer, api_ready, free_port, wait_until
@@ -95,7 +95,7 @@ class GoatSystem:
     def settings(self) -> Settings:
         """The settings every process of this system reads, for computing expectations in the test, with
         the dataset seed they use (DATASET_SEED, or the one drawn in DATA_DIR)."""
-        return with_dataset_seed(explicit_settings(self.env))
+        return with_drawn_secrets(explicit_settings(self.env))
 
     @property
     def admin_token(self) -> str:

@@ -8,35 +8,17 @@ import sys
 from pathlib import Path
 
 import httpx
-import numpy as np
-import onnxruntime as ort
 import pytest
 from onnx import helper
 from PIL import Image
 
 from goat.client import GoatError
-from goat.tasks import load_registry
 from goat.tasks.previews import GAP
 from tests.support.models import depth_model, mean_model, save_model
+from tests.support.scoring import expected_metrics
 from tests.support.system import GoatSystem
 
 METRICS = {"abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "silog", "delta1", "delta2", "delta3"}
-
-
-def expected_metrics(system: GoatSystem, model: Path) -> dict[str, float]:
-    """The same model, run here sample by sample with ONNX Runtime and scored by the task's own scorer."""
-    settings = system.settings
-    task = load_registry(settings)["task2"]
-    test_set = task.load_test_set()
-    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-    fixed = session.get_inputs()[0].shape[0]
-    scorer = task.definition.scorer(test_set)
-    for index in range(len(test_set)):
-        sample = test_set.inputs[index : index + 1]
-        batch = np.repeat(sample, fixed, axis=0) if isinstance(fixed, int) else sample
-        output = session.run(None, {"image": batch})[0][:1]
-        scorer.add(index, output.reshape(1, settings.image_size, settings.image_size))
-    return scorer.result()
 
 
 @pytest.mark.parametrize(

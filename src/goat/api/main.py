@@ -21,7 +21,7 @@ from goat.api.metrics import QueueCollector, UploadMetrics
 from goat.api.routes import health, leaderboard, me, queue, shared_models, submissions, tasks, teams
 from goat.api.services import Services
 from goat.core.config import Settings, get_settings
-from goat.core.dataset_seed import with_dataset_seed
+from goat.core.drawn_secrets import with_drawn_secrets
 from goat.tasks import load_registry
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    settings = with_dataset_seed(settings)
+    settings = with_drawn_secrets(settings)
     registry = load_registry(settings)
 
     @asynccontextmanager

@@ -77,8 +77,12 @@ class Settings(BaseSettings):
     image_size: int = Field(default=448, alias="IMAGE_SIZE", ge=8)
     num_samples: int | None = Field(default=None, alias="NUM_SAMPLES", ge=1)
     dataset_seed: int | None = Field(default=None, alias="DATASET_SEED", ge=0)
-    """None: a secret seed drawn at first start and kept in DATA_DIR (core/dataset_seed.py)."""
+    """None: a secret seed drawn at first start and kept in DATA_DIR (core/drawn_secrets.py)."""
     dataset_dir: Path | None = Field(default=None, alias="DATASET_DIR")
+    private_fraction: float = Field(default=0.0, alias="PRIVATE_FRACTION", ge=0.0, lt=1.0)
+    """The share of each test set kept private (tasks/split.py); 0: every sample public."""
+    split_key: SecretStr | None = Field(default=None, alias="SPLIT_KEY")
+    """Chooses the private samples; None: a secret drawn at first start and kept in DATA_DIR."""
 
     preview_count: int = Field(default=2, alias="PREVIEW_COUNT", ge=0, le=16)
     """Pictures of each model's predictions on public images (tasks/previews.py); 0: none."""

@@ -49,6 +49,7 @@ class ExecutorArgs(TypedDict):
     batch_size: int
     limits: Limits
     preview_set: NotRequired[PreviewSet | None]
+    private: NotRequired[frozenset[int]]
 
 
 class Executor(ABC):
@@ -60,14 +61,17 @@ class Executor(ABC):
         batch_size: int,
         limits: Limits,
         preview_set: PreviewSet | None = None,
+        private: frozenset[int] = frozenset(),
     ) -> None:
-        """preview_set: public images to draw the model's predictions on (none: no previews)."""
+        """preview_set: public images to draw the model's predictions on (none: no previews); private: the
+        indices of the test set's private samples (tasks/split.py), scored apart."""
         # Plain assignments, alike in shape to executors/inference.py's, which holds the same for the child.
         self.task = task
         self.test_set = test_set
         self.batch_size = batch_size
         self.limits = limits
         self.preview_set = preview_set
+        self.private = private
 
     @abstractmethod
     def provision(self, *, model: ModelFile) -> None:

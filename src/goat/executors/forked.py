@@ -164,6 +164,7 @@ class ForkedExecutor(Executor):
             options=self.options,
             limits=self.limits,
             preview_set=self.preview_set,
+            private=self.private,
         )
 
 

@@ -22,10 +22,11 @@ import onnxruntime as ort
 from goat.executors.base import ExecutionFailed, ExecutorError, ModelFile, ProgressCallback
 from goat.executors.devices import Device
 from goat.executors.limits import Limits
-from goat.executors.results import Outputs, Performance
+from goat.executors.results import Metrics, Outputs, Performance
 from goat.executors.runtime import GpuOptions, create_session, ort_device
-from goat.tasks.base import Scorer, TaskDefinition, TestSet, UnusableOutput
+from goat.tasks.base import MetricValue, TaskDefinition, TestSet, UnusableOutput
 from goat.tasks.previews import PreviewSet, encode_png, side_by_side
+from goat.tasks.split import SplitScorer
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Inference:
         options: RunOptions,
         limits: Limits,
         preview_set: PreviewSet | None = None,
+        private: frozenset[int] = frozenset(),
     ) -> None:
         # Plain assignments, alike in shape to every constructor's (queue/sweeper.py's among them).
         self.model = model
@@ -85,7 +87,7 @@ class Inference:
         self.session: ort.InferenceSession | None = None
         self.input_name = self.output_name = ""
         self.batches: list[_Batch] = []
-        self.scorer: Scorer = task.scorer(test_set)
+        self.scorer = SplitScorer(lambda: task.scorer(test_set), size=len(test_set), private=private)
         self.timings = _Timings()
         self.nonfinite_samples = 0
 
@@ -152,16 +154,16 @@ class Inference:
 
     def collect(self) -> Outputs:
         started = time.perf_counter()
-        metrics = self.scorer.result()
+        public = self._part(self.scorer.result())
+        private = self.scorer.private_result()
         self.timings.scoring_s += time.perf_counter() - started
         latencies_ms = np.asarray(self.timings.batch_latencies_s) * 1000.0
         count = len(self.test_set)
         assert self.session is not None
-        score = metrics[self.task.score_metric]
-        assert isinstance(score, float), "a task's score metric is a number"
         return Outputs(
-            score=score,
-            metrics=metrics,
+            score=public.score,
+            metrics=public.metrics,
+            private=None if private is None else self._part(private),
             previews=self.previews(),
             performance=Performance(
                 inference_time_s=self.timings.inference_s,
@@ -177,6 +179,11 @@ class Inference:
                 scoring_time_s=self.timings.scoring_s,
             ),
         )
+
+    def _part(self, metrics: dict[str, MetricValue]) -> Metrics:
+        score = metrics[self.task.score_metric]
+        assert isinstance(score, float), "a task's score metric is a number"
+        return Metrics(score=score, metrics=metrics)
 
     def previews(self) -> list[bytes]:
         """The task's pictures of the model's predictions on the public images; none where the model fails

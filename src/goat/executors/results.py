@@ -41,10 +41,19 @@ class Performance(BaseModel):
     )
 
 
-class Scores(BaseModel):
+class Metrics(BaseModel):
     score: float = Field(description="The task's primary metric (see GET /tasks).")
     metrics: dict[str, MetricValue]
+
+
+class Scores(Metrics):
+    """score and metrics are the public part's (the whole test set unless PRIVATE_FRACTION is above 0)."""
+
     performance: Performance
+    private: Metrics | None = Field(
+        default=None,
+        description="The private part's score and metrics: the organiser's alone (tasks/split.py).",
+    )
 
 
 class Outputs(Scores):
@@ -67,6 +76,7 @@ class Result(Scores):
         return cls(
             score=outputs.score,
             metrics=outputs.metrics,
+            private=outputs.private,
             performance=performance,
             worker_id=worker_id,
             previews=len(outputs.previews),

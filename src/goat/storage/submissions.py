@@ -99,9 +99,15 @@ class SubmissionStore:
         return self._transition(submission_id, status=QUEUED, worker_id=None, error=reason)
 
     def mark_completed(
-        self, submission_id: str, *, result: dict[str, Any], score: float, previews: Sequence[bytes] = ()
+        self,
+        submission_id: str,
+        *,
+        result: dict[str, Any],
+        score: float,
+        private_score: float | None = None,
+        previews: Sequence[bytes] = (),
     ) -> bool:
-        """The result and its previews, in one transaction."""
+        """The result and its previews, in one transaction; `score` is the public part's."""
         pictures = [Preview(submission_id=submission_id, index=i, png=png) for i, png in enumerate(previews)]
         return self._transition(
             submission_id,
@@ -109,6 +115,7 @@ class SubmissionStore:
             status=COMPLETED,
             result=result,
             score=score,
+            private_score=private_score,
             error=None,
             finished_at=utcnow(),
         )
@@ -143,11 +150,19 @@ class SubmissionStore:
         return changed
 
     def ranking(
-        self, task: str, *, higher_is_better: bool, limit: int, unranked_team: int | None = None
+        self,
+        task: str,
+        *,
+        higher_is_better: bool,
+        limit: int,
+        unranked_team: int | None = None,
+        by_private: bool = False,
     ) -> list[Submission]:
-        """Completed submissions by score, best first; each team (or, without one, each named participant)
-        only with its best; `unranked_team`'s (the organiser's) never appear."""
-        order = Submission.score.desc() if higher_is_better else Submission.score.asc()
+        """Completed submissions by score (the private one `by_private`; those without one last), best first;
+        each team (or, without one, each named participant) only with its best; `unranked_team`'s (the
+        organiser's) never appear."""
+        column = Submission.private_score if by_private else Submission.score
+        order = (column.desc() if higher_is_better else column.asc()).nulls_last()
         query = (
             select(Submission)
             .where(Submission.task == task, Submission.status == COMPLETED)

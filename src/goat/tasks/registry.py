@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from goat.core.config import Settings
 from goat.tasks.base import DatasetParams, TaskDefinition, TestSet
@@ -29,6 +29,7 @@ from goat.tasks.depth.task import depth_task
 from goat.tasks.previews import PreviewSet, load_preview_set
 from goat.tasks.segmentation.task import segmentation_task
 from goat.tasks.settings import TaskSettings
+from goat.tasks.split import NO_SPLIT, PrivateSplit
 
 FAMILIES: Mapping[str, Callable[[str, TaskSettings], TaskDefinition]] = {
     "depth": depth_task,
@@ -36,6 +37,8 @@ FAMILIES: Mapping[str, Callable[[str, TaskSettings], TaskDefinition]] = {
 }
 """Each family makes a task of a name from its settings; TaskSettings.family names one of these."""
 
+SHARED_FIELDS = {"image_size", "num_samples", "batch_size", "seed", "private_fraction"}
+"""What a task declared in the file takes from task2's settings unless it says otherwise."""
 TASK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -57,6 +60,7 @@ class Task:
     definition: TaskDefinition
     batch_size: int
     dataset: DatasetParams
+    split: PrivateSplit = NO_SPLIT
 
     @property
     def name(self) -> str:
@@ -65,13 +69,19 @@ class Task:
     @property
     def test_set_id(self) -> str:
         """A fingerprint of the hidden test set (the task and what selects its data), kept with each
-        submission: the same bytes are a duplicate only on the same test set. Hashed: the seed is secret."""
+        submission: the same bytes are a duplicate only on the same test set (and split: the public score
+        changes with it). Hashed: the seed is secret."""
         data = self.dataset
         key = [self.name, data.image_size, data.num_samples, data.seed, str(data.dataset_dir or "")]
+        if self.split.fraction:
+            key.append(self.split.fraction)
         return hashlib.sha256(json.dumps(key).encode()).hexdigest()
 
     def load_test_set(self) -> TestSet:
         return self.definition.load_test_set(self.dataset)
+
+    def private_samples(self, test_set: TestSet) -> frozenset[int]:
+        return self.split.private_indices(test_set.names)
 
     def load_preview_set(self, count: int) -> PreviewSet:
         return load_preview_set(self.definition.input_spec, count=count, cache_dir=self.dataset.cache_dir)
@@ -97,22 +107,24 @@ class TaskRegistry(Mapping[str, Task]):
 
 
 class UnresolvedSeedError(ValueError):
-    """The settings still lack the generated scenes' seed: resolve it first (core/dataset_seed.py)."""
+    """The settings still lack the generated scenes' seed or the split key: resolve them first
+    (core/drawn_secrets.py)."""
 
 
 def default_settings(settings: Settings) -> dict[str, TaskSettings]:
     """The seed's variables configure task2; the sizes and seed are also the defaults of task3 and of every
     task a file declares (DATASET_DIR is task2's alone).
 
-    The seed comes resolved (DATASET_SEED or the secret kept in DATA_DIR, goat.core.dataset_seed): this
+    The seed comes resolved (DATASET_SEED or the secret kept in DATA_DIR, goat.core.drawn_secrets): this
     module never reads or draws it, and never falls back to a seed anyone could read in the source."""
     if settings.dataset_seed is None:
-        raise UnresolvedSeedError("the dataset seed is not resolved; pass settings through with_dataset_seed")
+        raise UnresolvedSeedError("no dataset seed: pass settings through with_drawn_secrets")
     shared = {
         "image_size": settings.image_size,
         "num_samples": settings.num_samples,
         "batch_size": settings.batch_size,
         "seed": settings.dataset_seed,
+        "private_fraction": settings.private_fraction,
     }
     return {
         "task2": TaskSettings(family="depth", dataset_dir=settings.dataset_dir, **shared),
@@ -123,13 +135,16 @@ def default_settings(settings: Settings) -> dict[str, TaskSettings]:
 def load_registry(settings: Settings) -> TaskRegistry:
     declared = default_settings(settings)
     if settings.tasks_file is not None:
-        shared = declared["task2"].model_dump(include={"image_size", "num_samples", "batch_size", "seed"})
+        shared = declared["task2"].model_dump(include=SHARED_FIELDS)
         for name, entry in read_tasks_file(settings.tasks_file).items():
             base = declared[name].model_dump(exclude_unset=True) if name in declared else shared
             declared[name] = _validated(settings.tasks_file, name, {**base, **entry})
+    key = settings.split_key
+    if key is None and any(entry.private_fraction for entry in declared.values()):
+        raise UnresolvedSeedError("the split key is not resolved; pass settings through with_drawn_secrets")
     return TaskRegistry(
         {
-            name: _configure(name, entry, cache_dir=settings.cache_dir)
+            name: _configure(name, entry, cache_dir=settings.cache_dir, split_key=key)
             for name, entry in declared.items()
             if entry.enabled
         }
@@ -161,7 +176,7 @@ def _validated(path: Path, name: str, values: dict[str, object]) -> TaskSettings
         raise TasksFileError(f"{path}: [tasks.{name}]: {problems}") from None
 
 
-def _configure(name: str, entry: TaskSettings, *, cache_dir: Path) -> Task:
+def _configure(name: str, entry: TaskSettings, *, cache_dir: Path, split_key: SecretStr | None) -> Task:
     definition = FAMILIES[entry.family](name, entry)
     # Keyword arguments from the entry, alike in shape to storage's row constructors; nothing shared.
     dataset = DatasetParams(
@@ -171,4 +186,7 @@ def _configure(name: str, entry: TaskSettings, *, cache_dir: Path) -> Task:
         dataset_dir=entry.dataset_path,
         cache_dir=cache_dir,
     )
-    return Task(definition=definition, batch_size=entry.batch_size, dataset=dataset)
+    split = NO_SPLIT
+    if entry.private_fraction and split_key is not None:
+        split = PrivateSplit(entry.private_fraction, split_key.get_secret_value().encode())
+    return Task(definition=definition, batch_size=entry.batch_size, dataset=dataset, split=split)

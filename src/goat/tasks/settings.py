@@ -24,6 +24,7 @@ class TaskSettings(BaseModel):
     num_samples: int | None = Field(default=None, ge=1, description="None: every sample, or 96 generated.")
     batch_size: int = Field(default=8, ge=1)
     seed: int = Field(default=0, ge=0, description="Of the generated scenes.")
+    private_fraction: float = Field(default=0.0, ge=0.0, lt=1.0, description="The private share.")
 
     @property
     def dataset_path(self) -> Path | None:

@@ -18,6 +18,8 @@ class LoadedTask:
     task: Task
     test_set: TestSet
     preview_set: PreviewSet | None
+    private: frozenset[int] = frozenset()
+    """The indices of the test set's private samples."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -43,6 +43,7 @@ def evaluate_submission(submission_id: str, *, ctx: WorkerContext, connection: R
         device=ctx.device,
         options=ctx.options,
         preview_set=loaded.preview_set,
+        private=loaded.private,
     )
     model = ModelFile(
         path=ModelStore(settings.upload_dir).path_for(row.model_sha256),

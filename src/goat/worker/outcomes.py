@@ -36,7 +36,10 @@ class Outcomes:
         queue_wait = (as_utc(row.started_at) - as_utc(row.created_at)).total_seconds()
         result = Result.of(outputs, worker_id=worker_id, queue_wait_s=queue_wait)
         stored = result.model_dump(mode="json")
-        if self.store.mark_completed(row.id, result=stored, score=result.score, previews=outputs.previews):
+        private = None if result.private is None else result.private.score
+        if self.store.mark_completed(
+            row.id, result=stored, score=result.score, private_score=private, previews=outputs.previews
+        ):
             log.info("submission %s completed: score %.4f", row.id, result.score)
 
     def failed(self, submission_id: str, *, reason: str, failure: Failure) -> None:

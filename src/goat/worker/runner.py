@@ -13,7 +13,7 @@ from redis import Redis
 from redis.exceptions import RedisError
 
 from goat.core.config import Settings, cpu_count
-from goat.core.dataset_seed import with_dataset_seed
+from goat.core.drawn_secrets import with_drawn_secrets
 from goat.executors.cuda import load_libraries
 from goat.executors.devices import Device, DeviceUnusable, choose_device
 from goat.executors.inference import RunOptions
@@ -47,12 +47,12 @@ def intra_op_threads(settings: Settings, *, device: Device, workers: int) -> int
 
 def load_tasks(settings: Settings) -> dict[str, context.LoadedTask]:
     loaded = {}
-    for name, task in load_registry(with_dataset_seed(settings)).items():
+    for name, task in load_registry(with_drawn_secrets(settings)).items():
         started = time.perf_counter()
         test_set = task.load_test_set()
         previews = task.load_preview_set(settings.preview_count) if settings.preview_count else None
         log.info("task %s: %d samples ready in %.1f s", name, len(test_set), time.perf_counter() - started)
-        loaded[name] = context.LoadedTask(task, test_set, previews)
+        loaded[name] = context.LoadedTask(task, test_set, previews, task.private_samples(test_set))
     return loaded
 
 
