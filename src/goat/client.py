@@ -82,6 +82,10 @@ class GoatClient:
         """The organiser's: a new team; the answer holds its token, which is never shown again."""
         return self._json(self.http.post("/admin/teams", json={"name": name}))
 
+    def reveal(self, task: str) -> dict[str, Any]:
+        """The organiser's: rank the task by the private score from now on, showing both."""
+        return self._json(self.http.post(f"/admin/tasks/{task}/reveal"))
+
     def teams(self) -> list[dict[str, Any]]:
         return self._json(self.http.get("/admin/teams"))
 

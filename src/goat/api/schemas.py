@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from goat.executors.results import Result
+from goat.executors.results import Metrics, Result
 from goat.queue.workers import WorkerStatus
 from goat.storage.quota import Usage
 from goat.tasks.base import MetricValue
@@ -137,8 +137,11 @@ class LeaderboardEntry(BaseModel):
     rank: int
     participant: str | None = Field(description="None for an anonymous submission.")
     submission_id: str
-    score: float
+    score: float = Field(description="On the public part of the test set.")
     metrics: dict[str, MetricValue]
+    private: Metrics | None = Field(
+        default=None, description="The private part's score and metrics, once the organiser revealed them."
+    )
     throughput_ips: float
     finished_at: datetime
 
@@ -148,7 +151,17 @@ class Leaderboard(BaseModel):
     score_metric: str
     score_direction: str
     columns: list[str] = Field(description="Metrics shown beside the score.")
+    revealed_at: datetime | None = Field(
+        default=None,
+        description="When the organiser revealed the private ranking: from then on entries are ranked by "
+        "the private score. None: ranked by the public score.",
+    )
     entries: list[LeaderboardEntry]
+
+
+class Revealed(BaseModel):
+    task: str
+    revealed_at: datetime
 
 
 class TeamName(BaseModel):

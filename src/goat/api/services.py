@@ -17,6 +17,7 @@ from goat.queue.jobs import JobPolicy, Queue, evaluation_queue
 from goat.queue.live import announce
 from goat.queue.sweeper import Sweeper
 from goat.storage.model_files import ModelStore
+from goat.storage.reveals import RevealStore
 from goat.storage.submissions import SubmissionStore
 from goat.storage.teams import TeamStore
 from goat.tasks import TaskRegistry
@@ -36,6 +37,7 @@ class Services:
     queue: Queue
     submissions: SubmissionStore
     teams: TeamStore
+    reveals: RevealStore
     auth: Authenticator
     models: ModelStore
     checker: ModelChecker
@@ -68,6 +70,7 @@ class Services:
             sweeper=sweeper,
             submissions=submissions,
             teams=teams,
+            reveals=RevealStore(settings.resolved_database_url),
             auth=auth,
             models=models,
             checker=ModelChecker(

@@ -90,14 +90,18 @@ def queue(snapshot: dict[str, Any]) -> None:
 def leaderboard(board: dict[str, Any]) -> None:
     arrow = "higher" if board["score_direction"] == "higher" else "lower"
     columns = board["columns"]
+    revealed = board.get("revealed_at") is not None
+    private = ["private"] if revealed else []
     table = Table(
-        "rank", "participant", board["score_metric"], *columns, "images/s", "submission", "finished"
+        "rank", "participant", *private, board["score_metric"], *columns, "images/s", "submission", "finished"
     )
-    table.title = f"{board['task']}: {board['score_metric']}, {arrow} is better"
+    ranking = "by the private score (revealed)" if revealed else "by the public score"
+    table.title = f"{board['task']}: {board['score_metric']}, {arrow} is better; ranked {ranking}"
     for entry in board["entries"]:
         table.add_row(
             str(entry["rank"]),
             entry["participant"] or "(anonymous)",
+            *([_number((entry.get("private") or {}).get("score"))] if revealed else []),
             _number(entry["score"]),
             *(_number(entry["metrics"].get(column)) for column in columns),
             f"{entry['throughput_ips']:.1f}",

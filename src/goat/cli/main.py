@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from goat.cli import doctor, logs, teams
-from goat.cli.options import DEFAULT_URL, Token, Url
+from goat.cli.options import DEFAULT_URL, AdminToken, Token, Url
 from goat.client import GoatClient
 from goat.core.config import get_settings
 
@@ -163,6 +163,18 @@ def leaderboard(
 
     with _client(url, token) as client, display.refusals():
         display.leaderboard(client.leaderboard(task=task, limit=limit))
+
+
+@app.command()
+def reveal(
+    task: Annotated[str, typer.Argument(help="The task.")], url: Url = DEFAULT_URL, token: AdminToken = None
+) -> None:
+    """Reveal the task's private ranking, for good: its leaderboard ranks by the private score."""
+    from goat.cli import display
+
+    with teams.admin_client(url, token) as client, display.refusals():
+        revealed = client.reveal(task)
+    console.print(f"{revealed['task']}: private ranking revealed at {revealed['revealed_at']}")
 
 
 @app.command()

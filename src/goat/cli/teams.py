@@ -16,7 +16,7 @@ app = typer.Typer(help="The organiser's commands: make teams, hand out their tok
 Name = Annotated[str, typer.Argument(help="The team's name (any case).")]
 
 
-def _admin_client(url: str, token: str | None) -> GoatClient:
+def admin_client(url: str, token: str | None) -> GoatClient:
     try:
         return GoatClient(url, token=admin_token(token, get_settings()))
     except NoAdminToken as missing:
@@ -27,21 +27,21 @@ def _admin_client(url: str, token: str | None) -> GoatClient:
 @app.command()
 def add(name: Name, url: Url = DEFAULT_URL, token: AdminToken = None) -> None:
     """Make a team and print its token, once: hand it to the team (goat keeps only its hash)."""
-    with _admin_client(url, token) as client, display.refusals():
+    with admin_client(url, token) as client, display.refusals():
         display.team_token(client.add_team(name))
 
 
 @app.command(name="list")
 def list_teams(url: Url = DEFAULT_URL, token: AdminToken = None) -> None:
     """List every team, active or revoked."""
-    with _admin_client(url, token) as client, display.refusals():
+    with admin_client(url, token) as client, display.refusals():
         display.teams(client.teams())
 
 
 @app.command()
 def revoke(name: Name, url: Url = DEFAULT_URL, token: AdminToken = None) -> None:
     """Stop the team's token at once (its submissions stay; `goat team token` issues a new one)."""
-    with _admin_client(url, token) as client, display.refusals():
+    with admin_client(url, token) as client, display.refusals():
         client.revoke_team(name)
         display.console.print(f"team {name}: token revoked")
 
@@ -49,5 +49,5 @@ def revoke(name: Name, url: Url = DEFAULT_URL, token: AdminToken = None) -> None
 @app.command(name="token")
 def new_token(name: Name, url: Url = DEFAULT_URL, token: AdminToken = None) -> None:
     """Issue the team a new token and print it, once; the old one stops working."""
-    with _admin_client(url, token) as client, display.refusals():
+    with admin_client(url, token) as client, display.refusals():
         display.team_token(client.new_team_token(name))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -144,7 +144,7 @@ async def status(
     async with services.changes.watch(submission_id) as changed:
         row = await run_in_threadpool(_find, services, task, submission_id, caller)
         if row.status not in UNFINISHED:
-            return _describe(services, row)  # a finished row needs nothing from Redis
+            return _describe(services, row, caller)  # a finished row needs nothing from Redis
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), wait)
     return await run_in_threadpool(_read_status, services, task, submission_id, caller)
@@ -181,7 +181,13 @@ def cancel(
 
 
 def _read_status(services: Services, task: Task, submission_id: str, caller: Caller) -> StatusResponse:
-    return _describe(services, _find(services, task, submission_id, caller))
+    return _describe(services, _find(services, task, submission_id, caller), caller)
+
+
+def _visible_result(row: Submission, caller: Caller) -> dict[str, Any] | None:
+    if row.result is None or caller.admin:
+        return row.result
+    return {name: value for name, value in row.result.items() if name != "private"}
 
 
 def _find(services: Services, task: Task, submission_id: str, caller: Caller) -> Submission:
@@ -193,8 +199,9 @@ def _find(services: Services, task: Task, submission_id: str, caller: Caller) ->
     return row
 
 
-def _describe(services: Services, row: Submission) -> StatusResponse:
-    """The row, with the queue position and progress live from Redis while it is unfinished."""
+def _describe(services: Services, row: Submission, caller: Caller) -> StatusResponse:
+    """The row, with the queue position and progress live from Redis while it is unfinished; the private
+    part's scores only for the organiser."""
     return StatusResponse(
         submission_id=row.id,
         task=row.task,
@@ -202,7 +209,7 @@ def _describe(services: Services, row: Submission) -> StatusResponse:
         status=row.status,  # type: ignore[arg-type]
         queue_position=_position(services, row.id) if row.status == QUEUED else None,
         progress=_progress(services, row),
-        result=row.result,  # type: ignore[arg-type]
+        result=_visible_result(row, caller),  # type: ignore[arg-type]
         previews=[preview_path(row, index) for index in range((row.result or {}).get("previews", 0))],
         error=row.error,
         attempts=row.attempts,
