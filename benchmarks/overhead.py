@@ -26,9 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from redis import Redis
-from rq.job import Job
-
 from benchmarks import models
 from benchmarks.floor import FloorResult
 from benchmarks.measure import (
@@ -43,6 +40,8 @@ from benchmarks.measure import (
     wait_for_quiet,
 )
 from goat.client import GoatClient
+from goat.queue.connection import connect
+from goat.queue.jobs import fetch_job
 from goat.tasks.base import DatasetParams
 from goat.tasks.depth.task import TASK2
 from tests.support.up import GoatUp, UpConfig
@@ -105,9 +104,9 @@ def run_floor_process(system: GoatUp, model: Path, args: argparse.Namespace) -> 
 
 def rq_times(system: GoatUp, submission_id: str) -> dict[str, float]:
     """RQ's own enqueued/started/ended times of the job (job id = submission id), read from Redis."""
-    connection = Redis(port=system.redis_port)
+    connection = connect(system.redis_url)
     try:
-        job = Job.fetch(submission_id, connection=connection)
+        job = fetch_job(connection, submission_id)
         stamps = {"enqueued": job.enqueued_at, "started": job.started_at, "ended": job.ended_at}
         return {name: epoch(value) for name, value in stamps.items() if value is not None}
     finally:

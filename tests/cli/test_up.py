@@ -1,32 +1,35 @@
-"""`goat up`, the supervisor: the embedded Redis only when none answers, restarts, a clean Ctrl-C."""
+"""`goat up`, the supervisor: the embedded Redis of its DATA_DIR (its socket, its password) unless REDIS_URL
+names one, never another checkout's; restarts, a clean Ctrl-C."""
 
 from __future__ import annotations
 
 import signal
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
+from redis.exceptions import AuthenticationError
 
 from goat.client import GoatClient
 from goat.queue.connection import answers, connect
+from goat.queue.deployment import KEY
 from tests.support.models import depth_model
-from tests.support.processes import RedisServer, free_port, wait_until
+from tests.support.processes import RedisServer, wait_until
 from tests.support.system import TEST_ENV
 from tests.support.up import GoatUp, UpConfig
 
 
-def config(data_dir: Path, *, redis_port: int | None = None) -> UpConfig:
+def config(data_dir: Path, *, workers: int = 1, **env: str) -> UpConfig:
     return UpConfig(
         data_dir=data_dir,
         image_size=int(TEST_ENV["IMAGE_SIZE"]),
         num_samples=int(TEST_ENV["NUM_SAMPLES"]),
         batch_size=int(TEST_ENV["BATCH_SIZE"]),
         threads=1,
-        workers=1,
-        redis_port=redis_port,
-        extra_env=TEST_ENV,
+        workers=workers,
+        extra_env={**TEST_ENV, **env},
     )
 
 
@@ -48,7 +51,7 @@ def gone(process: psutil.Process) -> bool:
 
 @pytest.fixture(scope="module")
 def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatUp]:
-    """Nothing answers on its Redis port: `goat up` runs the embedded valkey."""
+    """No REDIS_URL or REDIS_HOST: `goat up` runs the embedded valkey of its DATA_DIR."""
     with GoatUp(config(tmp_path_factory.mktemp("up"))) as running:
         yield running
 
@@ -58,13 +61,38 @@ def model(tmp_path: Path) -> Path:
     return depth_model(tmp_path / "m.onnx", image_size=int(TEST_ENV["IMAGE_SIZE"]))
 
 
-def test_starts_the_embedded_redis_when_none_answers(up: GoatUp, model: Path) -> None:
+def test_starts_the_embedded_redis_on_its_socket_with_a_password(up: GoatUp, model: Path) -> None:
     redis = up.children()["redis"]
     assert redis.name() == "valkey-server"
-    # valkey shows its address as its process title.
-    assert redis.cmdline()[0].endswith(f"valkey-server 127.0.0.1:{up.redis_port}")
-    assert answers(connect(f"redis://127.0.0.1:{up.redis_port}/0"))
+    assert not [c for c in redis.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN], "no port"
+    folder = up.config.data_dir / "redis"
+    password = (folder / "password").read_text().strip()
+    assert password not in " ".join(redis.cmdline()), "every user of the host can read a command line"
+    assert stat.S_IMODE((folder / "password").stat().st_mode) == 0o600
+    assert stat.S_IMODE((folder / "redis.sock").stat().st_mode) == 0o700
+    assert up.redis_url == f"unix://:{password}@{folder / 'redis.sock'}?db=0"
+    assert answers(connect(up.redis_url))
+    with pytest.raises(AuthenticationError):
+        connect(f"unix://{folder / 'redis.sock'}").get(KEY)
     assert completes(up, model)["status"] == "completed", up.log_tail()
+
+
+def test_another_checkout_runs_its_own_redis_and_never_meets_this_one(
+    up: GoatUp, model: Path, tmp_path: Path
+) -> None:
+    """A second `goat up` (another DATA_DIR) beside the first, with a Redis answering on its REDIS_PORT:
+    each runs its own server, and the first's queue and results are untouched."""
+    squatter = RedisServer(tmp_path / "squatter").start()
+    try:
+        with GoatUp(config(tmp_path / "data", workers=0, REDIS_PORT=str(squatter.port))) as second:
+            assert "redis" in second.children()
+            assert second.redis_url != up.redis_url
+            first, other = connect(up.redis_url), connect(second.redis_url)
+            assert first.get(KEY) != other.get(KEY), "each deployment its own id, in its own Redis"
+            assert completes(up, model)["status"] == "completed", up.log_tail()
+        assert not connect(squatter.url).exists(KEY), "the Redis answering on REDIS_PORT was never used"
+    finally:
+        squatter.stop()
 
 
 def test_a_killed_worker_is_restarted(up: GoatUp, model: Path) -> None:
@@ -79,16 +107,17 @@ def test_a_killed_worker_is_restarted(up: GoatUp, model: Path) -> None:
     assert completes(up, model)["status"] == "completed", up.log_tail()
 
 
-def test_uses_a_redis_that_already_answers_and_starts_none(tmp_path: Path, model: Path) -> None:
-    server = RedisServer(tmp_path / "redis", port=free_port()).start()
+def test_uses_the_redis_redis_url_names_and_starts_none(tmp_path: Path, model: Path) -> None:
+    server = RedisServer(tmp_path / "redis").start()
     try:
-        with GoatUp(config(tmp_path / "data", redis_port=server.port)) as running:
+        with GoatUp(config(tmp_path / "data", REDIS_URL=server.url)) as running:
             assert "redis" not in running.children()
             assert completes(running, model)["status"] == "completed", running.log_tail()
             supervisor = psutil.Process(running.process.pid)
             assert not any("valkey" in " ".join(p.cmdline()) for p in supervisor.children(recursive=True))
         assert running.process.returncode == 0
-        assert f"using the Redis server at redis://localhost:{server.port}/0" in log(running)
+        assert f"using the Redis server at redis://:***@127.0.0.1:{server.port}/0" in log(running)
+        assert server.password not in log(running)
         assert "redis started" not in log(running)
         assert answers(connect(server.url))
     finally:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, create_engine
+from sqlalchemy import MetaData, create_engine, func, select
 
+from goat.storage.deployment import deployment_id
 from goat.storage.schema import FIRST_REVISION, alembic_config, head_revision, upgrade
 from goat.storage.submissions import COMPLETED, SubmissionStore, as_utc
-from goat.storage.tables import Base
+from goat.storage.tables import Base, Deployment
 from tests.support.legacy import (
     COMPLETED_ROW,
     FINISHED_AT,
@@ -75,3 +76,18 @@ def test_upgrading_a_current_database_changes_nothing(database_url: str) -> None
     assert recorded_revisions(database_url) == [head_revision()]
     assert [row.id for row in SubmissionStore(database_url).unfinished()] == before == [QUEUED_ROW["id"]]
     assert _differences(database_url, Base.metadata) == []
+
+
+def test_a_database_names_its_deployment_once_and_for_good(database_url: str) -> None:
+    """Revision 0006 draws the id under the migration lock: one row, which no later upgrade changes."""
+    create_legacy_database(database_url)
+    first = deployment_id(database_url)
+    engine = create_engine(database_url)
+    try:
+        upgrade(engine)
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(Deployment)) == 1
+    finally:
+        engine.dispose()
+    assert deployment_id(database_url) == first
+    assert len(first) == 32

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from goat.core.tokens import new_token
 from goat.queue.connection import answers, connect
 from goat.queue.server import server_command
 
@@ -50,19 +51,23 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> N
 
 
 class RedisServer:
-    """valkey-server with its AOF in `data_dir`: stop and start it again to test a restart."""
+    """valkey-server on a loopback port with its AOF in `data_dir`, as an external Redis: its password in
+    `url`. Stop and start it again to test a restart."""
 
     def __init__(self, data_dir: Path, port: int | None = None) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.password = new_token()
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        command = server_command(port=self.port, bind="127.0.0.1", data_dir=self.data_dir)
+        command = server_command(
+            data_dir=self.data_dir, password=self.password, bind="127.0.0.1", port=self.port
+        )
         self.process = subprocess.Popen(
             command, cwd=self.data_dir, env=controlled_env({}), stdout=subprocess.DEVNULL
         )

@@ -23,7 +23,9 @@ import psutil
 
 from goat.core.processes import die_with_parent
 from goat.core.tokens import new_token
+from goat.queue.connection import redis_url
 from tests.support.processes import controlled_env, free_port
+from tests.support.system import explicit_settings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,8 +37,6 @@ class UpConfig:
     workers: int
     batch_size: int = 8
     provider: str = "cpu"
-    # Where Redis is (or, when nothing answers there, where `goat up` starts the embedded one).
-    redis_port: int | None = None
     ready_workers: int | None = None
     """Idle workers to wait for before the system counts as up (default: `workers`)."""
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -48,7 +48,6 @@ class GoatUp:
     def __init__(self, config: UpConfig) -> None:
         self.config = config
         self.api_port = free_port()
-        self.redis_port = config.redis_port or free_port()
         self.url = f"http://127.0.0.1:{self.api_port}"
         self.admin_token = new_token()
         """The organiser's token (ADMIN_TOKEN): submits, and sees the workers in the queue status."""
@@ -64,7 +63,6 @@ class GoatUp:
             DATA_DIR=str(self.config.data_dir),
             API_HOST="127.0.0.1",
             API_PORT=str(self.api_port),
-            REDIS_PORT=str(self.redis_port),
             IMAGE_SIZE=str(self.config.image_size),
             NUM_SAMPLES=str(self.config.num_samples),
             BATCH_SIZE=str(self.config.batch_size),
@@ -76,6 +74,11 @@ class GoatUp:
         )
         env.update(self.config.extra_env)
         return env
+
+    @property
+    def redis_url(self) -> str:
+        """The Redis every process of this run connects to (the embedded one's socket, unless REDIS_URL)."""
+        return redis_url(explicit_settings(self.env()))
 
     def __enter__(self) -> GoatUp:
         self.start()

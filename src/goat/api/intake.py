@@ -20,7 +20,7 @@ from goat.api.upload import BadUpload, ReceivedUpload, receive_model
 from goat.checks import ModelRejected
 from goat.core.config import Settings
 from goat.queue.dispatch import arrange
-from goat.queue.jobs import JobPolicy, enqueue_evaluation
+from goat.queue.jobs import enqueue_evaluation
 from goat.storage.admission import Admitted, Limits, OverQuota, admit
 from goat.storage.model_files import StagedUpload, UploadTooLarge
 from goat.storage.submissions import NewSubmission, utcnow
@@ -210,7 +210,7 @@ def record_and_enqueue(
         )
         return admitted
     try:
-        enqueue_evaluation(services.queue, new.id, policy=JobPolicy.from_settings(services.settings))
+        enqueue_evaluation(services.queue, new.id, policy=services.policy)
     except RedisError:
         services.submissions.delete(new.id)
         log.warning("submission %s not queued: Redis unavailable", new.id)

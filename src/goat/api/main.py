@@ -22,6 +22,7 @@ from goat.api.routes import health, leaderboard, me, queue, shared_models, submi
 from goat.api.services import Services
 from goat.core.config import Settings, get_settings
 from goat.core.drawn_secrets import with_drawn_secrets
+from goat.queue.connection import redacted, redis_url
 from goat.tasks import load_registry
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         REGISTRY.register(collector)
         app.state.services = services
         log.info(
-            "API ready: Redis %s, database %s", settings.resolved_redis_url, settings.resolved_database_url
+            "API ready: deployment %s, Redis %s, database %s",
+            services.policy.deployment,
+            redacted(redis_url(settings)),
+            redacted(settings.resolved_database_url),
         )
         try:
             yield

@@ -12,7 +12,8 @@ from goat.api.authenticator import Authenticator, admin_token
 from goat.api.changes import ChangeListener
 from goat.checks import ModelChecker
 from goat.core.config import Settings
-from goat.queue.connection import connect
+from goat.queue.connection import redis_url
+from goat.queue.deployment import open_redis
 from goat.queue.jobs import JobPolicy, Queue, evaluation_queue
 from goat.queue.live import announce
 from goat.queue.sweeper import Sweeper
@@ -35,6 +36,7 @@ class Services:
     tasks: TaskRegistry
     redis: Redis
     queue: Queue
+    policy: JobPolicy
     submissions: SubmissionStore
     teams: TeamStore
     reveals: RevealStore
@@ -46,9 +48,10 @@ class Services:
 
     @classmethod
     def start(cls, settings: Settings, tasks: TaskRegistry) -> Services:
-        redis = connect(settings.resolved_redis_url)
+        # Upgrades the schema and fails fast on a bad DATABASE_URL, or on another deployment's Redis.
+        redis, deployment = open_redis(settings)
         submissions = SubmissionStore(settings.resolved_database_url, on_change=partial(announce, redis))
-        submissions.unfinished()  # creates the schema and fails fast on a bad DATABASE_URL
+        policy = JobPolicy.from_settings(settings, deployment=deployment)
         teams = TeamStore(settings.resolved_database_url)
         auth = Authenticator(teams, admin_token=admin_token(settings), admin_team=teams.ensure_admin())
         queue = evaluation_queue(redis)
@@ -56,7 +59,7 @@ class Services:
             queue,
             Outcomes(settings.resolved_database_url, redis),
             interval_s=settings.maintenance_interval,
-            policy=JobPolicy.from_settings(settings),
+            policy=policy,
         )
         sweeper.start()
         models = ModelStore(settings.upload_dir)
@@ -67,6 +70,7 @@ class Services:
             tasks=tasks,
             redis=redis,
             queue=queue,
+            policy=policy,
             sweeper=sweeper,
             submissions=submissions,
             teams=teams,
@@ -76,7 +80,7 @@ class Services:
             checker=ModelChecker(
                 timeout=settings.check_timeout, memory_limit_bytes=settings.check_memory_limit
             ),
-            changes=ChangeListener(settings.resolved_redis_url),
+            changes=ChangeListener(redis_url(settings)),
         )
 
     def close(self) -> None:

@@ -14,7 +14,7 @@ from rich.console import Console
 from goat.cli import doctor, logs, teams
 from goat.cli.options import DEFAULT_URL, AdminToken, Token, Url
 from goat.client import GoatClient
-from goat.core.config import get_settings
+from goat.core.config import Settings, get_settings
 
 app = typer.Typer(help="goat: evaluate ONNX models on a hidden test set.", no_args_is_help=True)
 console = Console()
@@ -57,6 +57,7 @@ def api() -> None:
 
     settings = get_settings()
     logs.configure(settings.log_level, process="api")
+    _refuse_a_foreign_redis(settings, "api")
     retain_freed_buffers()
     uvicorn.run(
         create_app(settings),
@@ -73,26 +74,38 @@ def worker(
     of: Annotated[int, typer.Option(help="Workers on this host (splits the CPU cores).")] = 1,
 ) -> None:
     """Take evaluations from the queue until SIGTERM; exit 78 (EX_CONFIG) without taking any when the GPU
-    it was asked to use is unusable, saying why."""
+    it was asked to use is unusable, or its Redis holds another deployment's queue, saying why."""
     from goat.executors.devices import DeviceUnusable
+    from goat.queue.deployment import ForeignRedis
     from goat.worker.runner import run_worker
 
     settings = get_settings()
     logs.configure(settings.log_level, process=f"worker-{index + 1}")
     try:
         run_worker(settings, index=index, workers=of)
-    except DeviceUnusable as unusable:
-        logging.getLogger("goat.worker").error("this worker takes no work: %s", unusable)
+    except (DeviceUnusable, ForeignRedis) as refusal:
+        logging.getLogger("goat.worker").error("this worker takes no work: %s", refusal)
+        raise typer.Exit(os.EX_CONFIG) from None
+
+
+def _refuse_a_foreign_redis(settings: Settings, process: str) -> None:
+    """Exit 78 (EX_CONFIG: `goat up` does not restart it), saying why, on another deployment's Redis."""
+    from goat.queue.deployment import ForeignRedis, open_redis
+
+    try:
+        open_redis(settings)[0].close()
+    except ForeignRedis as foreign:
+        logging.getLogger(f"goat.{process}").error("refusing to start: %s", foreign)
         raise typer.Exit(os.EX_CONFIG) from None
 
 
 @app.command()
 def redis() -> None:
-    """Run the embedded Redis-compatible server (valkey) with its data under DATA_DIR."""
-    from goat.queue.server import server_command
+    """Run the embedded Redis-compatible server (valkey) of DATA_DIR: its Unix socket, REDIS_BIND:REDIS_PORT
+    too when REDIS_BIND is set, and always a password (REDIS_PASSWORD, or DATA_DIR/redis/password)."""
+    from goat.queue.server import embedded_server_command
 
-    settings = get_settings()
-    command = server_command(port=settings.redis_port, bind=settings.redis_bind, data_dir=settings.redis_dir)
+    command = embedded_server_command(get_settings())
     os.execv(command[0], command)
 
 

@@ -17,11 +17,10 @@ from functools import partial
 
 from goat.core.config import Settings
 from goat.core.processes import die_with_parent
-from goat.queue.connection import answers, connect
-from goat.queue.server import server_command
+from goat.queue.connection import answers, connect, redacted, redis_url, uses_embedded
+from goat.queue.server import embedded_server_command
 
 log = logging.getLogger("goat.up")
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass
@@ -52,16 +51,18 @@ def goat_command(*args: str) -> list[str]:
 
 
 def redis_child(settings: Settings) -> Child | None:
-    """None when a server already answers at the configured address; else the embedded one."""
-    if answers(connect(settings.resolved_redis_url)):
-        log.info("using the Redis server at %s", settings.resolved_redis_url)
-        return None
-    if settings.redis_url or settings.redis_host not in _LOCAL_HOSTS:
-        raise SystemExit(
-            f"Redis at {settings.resolved_redis_url} is not answering; start it or unset REDIS_URL"
-        )
-    command = server_command(port=settings.redis_port, bind=settings.redis_bind, data_dir=settings.redis_dir)
-    return Child("redis", command)
+    """The embedded server of DATA_DIR (started unless it runs already), unless REDIS_URL or REDIS_HOST name
+    a Redis, which must answer. Never whatever answers on a local port: that may be another deployment's."""
+    url = redacted(redis_url(settings))
+    if uses_embedded(settings):
+        if answers(connect(redis_url(settings))):
+            log.info("the embedded Redis of this DATA_DIR already runs (%s); using it", url)
+            return None
+        return Child("redis", embedded_server_command(settings))
+    if not answers(connect(redis_url(settings))):
+        raise SystemExit(f"Redis at {url} is not answering (or refuses the credentials given); start it")
+    log.info("using the Redis server at %s", url)
+    return None
 
 
 class Supervisor:
@@ -108,7 +109,7 @@ class Supervisor:
         self._stop_requested_at = time.monotonic()
 
     def _wait_for_redis(self) -> None:
-        connection = connect(self.settings.resolved_redis_url)
+        connection = connect(redis_url(self.settings))
         deadline = time.monotonic() + 30
         while not answers(connection):
             if not self.redis.alive() or time.monotonic() > deadline:  # type: ignore[union-attr]

@@ -19,11 +19,17 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
-    # Redis: REDIS_URL wins; otherwise the seed's REDIS_HOST/REDIS_PORT.
+    # Redis (queue/connection.py): REDIS_URL wins; otherwise the seed's REDIS_HOST/REDIS_PORT; neither:
+    # the embedded server of DATA_DIR, on its Unix socket.
     redis_url: str | None = Field(default=None, alias="REDIS_URL")
-    redis_host: str = Field(default="localhost", alias="REDIS_HOST")
+    redis_host: str | None = Field(default=None, alias="REDIS_HOST")
     redis_port: int = Field(default=6379, alias="REDIS_PORT", ge=1, le=65535)
-    redis_bind: str = Field(default="127.0.0.1", alias="REDIS_BIND")
+    redis_username: str | None = Field(default=None, alias="REDIS_USERNAME")
+    """An ACL user; None: the default user."""
+    redis_password: SecretStr | None = Field(default=None, alias="REDIS_PASSWORD")
+    """None: the URL's, or for the embedded server the one drawn into DATA_DIR/redis/password."""
+    redis_bind: str | None = Field(default=None, alias="REDIS_BIND")
+    """The embedded server also listens on REDIS_BIND:REDIS_PORT, for workers on other hosts."""
     result_expiry: int = Field(default=3600, alias="RESULT_EXPIRY", ge=1)
 
     # Storage.
@@ -99,10 +105,6 @@ class Settings(BaseSettings):
         if self.tasks_file is not None:
             self.tasks_file = self.tasks_file.expanduser().resolve()
         return self
-
-    @property
-    def resolved_redis_url(self) -> str:
-        return self.redis_url or f"redis://{self.redis_host}:{self.redis_port}/0"
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,4 +1,9 @@
-"""The evaluation queue: one RQ job per submission, with the job id equal to the submission id."""
+"""The evaluation queue: one RQ job per submission, with the job id equal to the submission id.
+
+Jobs are JSON (RQ's JSONSerializer), in every process that reads or writes them: nothing read from Redis is
+ever unpickled, so writing to Redis is not running code in goat's processes. Each job names its deployment,
+so a worker of another deployment sharing the Redis leaves it alone (queue/trust.py).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from rq import Queue, Retry
 from rq.command import send_stop_job_command
 from rq.exceptions import NoSuchJobError
 from rq.job import Callback, Job, JobStatus
+from rq.serializers import JSONSerializer
 
 from goat.core.config import Settings
 
@@ -18,6 +24,7 @@ __all__ = [
     "Queue",
     "enqueue_evaluation",
     "evaluation_queue",
+    "fetch_job",
     "queue_position",
     "withdraw",
 ]
@@ -25,10 +32,18 @@ __all__ = [
 QUEUE_NAME = "evaluation_queue"
 EVALUATE = "goat.queue.rq_worker.run_job"
 ON_FAILURE = "goat.queue.rq_worker.on_job_failure"
+SERIALIZER = JSONSerializer
+DEPLOYMENT = "deployment"
+"""The job's meta field naming the deployment that queued it."""
 
 
 def evaluation_queue(connection: Redis) -> Queue:
-    return Queue(QUEUE_NAME, connection=connection)
+    return Queue(QUEUE_NAME, connection=connection, serializer=SERIALIZER)
+
+
+def fetch_job(connection: Redis, submission_id: str) -> Job:
+    """The submission's job, read as JSON (NoSuchJobError when there is none)."""
+    return Job.fetch(submission_id, connection=connection, serializer=SERIALIZER)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,13 +53,15 @@ class JobPolicy:
     timeout: int
     max_attempts: int
     result_expiry: int
+    deployment: str
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> JobPolicy:
+    def from_settings(cls, settings: Settings, *, deployment: str) -> JobPolicy:
         return cls(
             timeout=settings.job_timeout,
             max_attempts=settings.max_attempts,
             result_expiry=settings.result_expiry,
+            deployment=deployment,
         )
 
 
@@ -65,6 +82,7 @@ def enqueue_evaluation(queue: Queue, submission_id: str, *, policy: JobPolicy) -
         retry=Retry(max=policy.max_attempts - 1, enqueue_at_front=True) if policy.max_attempts > 1 else None,
         on_failure=Callback(ON_FAILURE),
         description=f"evaluate {submission_id}",
+        meta={DEPLOYMENT: policy.deployment},
     )
 
 
@@ -73,7 +91,7 @@ def withdraw(queue: Queue, submission_id: str) -> None:
     worker kills its work-horse's process group, the evaluation process with it (RQ's stop command).
     Whatever slips through (a job taken in between) finds its row cancelled and is skipped."""
     try:
-        job = Job.fetch(submission_id, connection=queue.connection)
+        job = fetch_job(queue.connection, submission_id)
     except NoSuchJobError:
         return
     if job.get_status() == JobStatus.STARTED:

@@ -5,7 +5,8 @@ goat.worker.evaluate (where an executor runs it under the limits). What RQ sees 
 translated here into goat.worker.outcomes: a horse killed because the worker is stopping (queued again,
 without spending an attempt), a horse that died otherwise or a worker lost (queued again until
 MAX_ATTEMPTS), the job raising (an internal error). The heartbeat bound is settable, so a lost worker is
-found in seconds.
+found in seconds. Before forking, each job is vetted (queue/trust.py): only goat's evaluation of this
+deployment's submission runs.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from rq.job import Job
 
 from goat.core.config import get_settings
 from goat.core.processes import die_with_parent
+from goat.queue.jobs import SERIALIZER
+from goat.queue.trust import Verdict, discard, give_back, vet
 from goat.storage.submissions import PLATFORM_FAILURE
 from goat.worker import context
 from goat.worker.evaluate import evaluate_submission
@@ -34,6 +37,9 @@ log = logging.getLogger(__name__)
 INTERNAL_ERROR = "internal error while evaluating; the operators have the details in the worker's log"
 _WATCH_INTERVAL_S = 0.2
 """How often the worker looks at a stop request while its horse runs."""
+_GIVEN_BACK_PAUSE_S = 1.0
+"""After giving another deployment's job back: its owner's workers take it meanwhile, and a queue holding
+only such jobs is not spun through."""
 
 
 def run_job(submission_id: str) -> str:
@@ -68,9 +74,16 @@ def _lost(job: Job, what: str) -> None:
 
 class EvaluationWorker(Worker):
     def __init__(
-        self, *args: Any, heartbeat_grace: int, shutdown_grace: float, info: dict[str, str], **kwargs: Any
+        self,
+        *args: Any,
+        deployment: str,
+        heartbeat_grace: int,
+        shutdown_grace: float,
+        info: dict[str, str],
+        **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, serializer=SERIALIZER, **kwargs)
+        self.deployment = deployment
         self.heartbeat_grace = heartbeat_grace
         self.shutdown_grace = shutdown_grace
         self.info = info
@@ -97,8 +110,15 @@ class EvaluationWorker(Worker):
         die_with_parent()
 
     def execute_job(self, job: Job, queue: Any) -> None:
-        self._stopped_horse = False
-        super().execute_job(job, queue)
+        verdict = vet(job, deployment=self.deployment)
+        if verdict is Verdict.FOREIGN:
+            give_back(queue, job)
+            time.sleep(_GIVEN_BACK_PAUSE_S)
+        elif verdict is Verdict.REFUSED:
+            discard(queue, job)
+        else:
+            self._stopped_horse = False
+            super().execute_job(job, queue)
 
     def wait_for_horse(self) -> tuple[int | None, int | None, Any]:
         """Until the horse exits, or the stop's grace runs out; RQ's monitor interrupts it to heartbeat."""

@@ -20,8 +20,9 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.timeouts import TimerDeathPenalty
 
+from goat.queue.deployment import ForeignRedis, claim
 from goat.queue.dispatch import arrange
-from goat.queue.jobs import JobPolicy, enqueue_evaluation
+from goat.queue.jobs import SERIALIZER, JobPolicy, enqueue_evaluation, fetch_job
 from goat.storage.submissions import PLATFORM_FAILURE, as_utc, utcnow
 from goat.worker.outcomes import Outcomes
 
@@ -65,10 +66,14 @@ class Sweeper:
                 self.sweep()
             except RedisError as error:
                 log.warning("sweep skipped, Redis unavailable: %s", error)
+            except ForeignRedis as foreign:
+                log.error("sweep skipped: %s", foreign)
             except Exception:
                 log.exception("sweep failed")
 
     def sweep(self) -> None:
+        """Never on another deployment's queue; a Redis that lost its data is claimed again first."""
+        claim(self.queue.connection, self.policy.deployment)
         self.clean_abandoned()
         self.reconcile()
         arrange(self.queue, self.outcomes.store)
@@ -79,7 +84,10 @@ class Sweeper:
             return
         try:
             StartedJobRegistry(
-                self.queue.name, connection=self.queue.connection, death_penalty_class=TimerDeathPenalty
+                self.queue.name,
+                connection=self.queue.connection,
+                serializer=SERIALIZER,
+                death_penalty_class=TimerDeathPenalty,
             ).cleanup()
         finally:
             self.queue.release_maintenance_lock()
@@ -91,7 +99,7 @@ class Sweeper:
         stranded = set()
         for row in rows:
             try:
-                job = Job.fetch(row.id, connection=self.queue.connection)
+                job = fetch_job(self.queue.connection, row.id)
             except Exception:  # NoSuchJobError, or a job hash RQ can no longer read
                 self._requeue_missing(row.id)
                 continue
@@ -123,6 +131,8 @@ class Sweeper:
         self.outcomes.requeued(job.id, reason="the evaluation ended without recording a result; queued again")
 
     def _requeue_missing(self, submission_id: str) -> None:
+        """No job, or one RQ cannot read (whose stale fields must not outlive it): a new one."""
+        self.queue.connection.delete(Job.key_for(submission_id))
         enqueue_evaluation(self.queue, submission_id, policy=self.policy)
         log.warning("submission %s had no job in Redis; queued again", submission_id)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from redis import Redis
 from rq import Queue, Worker
 
-from goat.queue.jobs import evaluation_queue
+from goat.queue.jobs import SERIALIZER, evaluation_queue
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class WorkerStatus(BaseModel):
 
 def live_workers(queue: Queue) -> list[WorkerStatus]:
     """Every worker registered on the queue, by name."""
-    workers = [_info(queue, worker) for worker in Worker.all(queue=queue)]
+    workers = [_info(queue, worker) for worker in Worker.all(queue=queue, serializer=SERIALIZER)]
     return sorted(workers, key=lambda worker: worker.name)
 
 
@@ -70,7 +70,7 @@ def forget_dead_workers(connection: Redis) -> None:
     """Unregister workers of this host whose process is gone (killed, crashed): the queue status shows
     live workers only, instead of ghosts until their registration expires. Other hosts' entries expire."""
     host = socket.gethostname()
-    for worker in Worker.all(queue=evaluation_queue(connection)):
+    for worker in Worker.all(queue=evaluation_queue(connection), serializer=SERIALIZER):
         if worker.hostname == host and worker.pid and not psutil.pid_exists(worker.pid):
             worker.register_death()
             log.info("forgot worker %s (pid %d is gone)", worker.name, worker.pid)

@@ -13,6 +13,15 @@ class Base(DeclarativeBase):
     pass
 
 
+class Deployment(Base):
+    """The one row naming this deployment, drawn by revision 0006 (queue/deployment.py keeps it in Redis)."""
+
+    __tablename__ = "deployment"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Team(Base):
     """A team and the digest of its one valid token (None once revoked); names are unique ignoring case."""
 

@@ -13,7 +13,7 @@ from redis import Redis
 
 from goat.executors.results import Outputs, Result
 from goat.queue.live import announce
-from goat.storage.submissions import Failure, SubmissionStore, as_utc
+from goat.storage.submissions import PLATFORM_FAILURE, Failure, SubmissionStore, as_utc
 from goat.storage.tables import Submission
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,13 @@ class Outcomes:
 
     def failed(self, submission_id: str, *, reason: str, failure: Failure) -> None:
         """The model's fault, or one the platform cannot recover from: final. `failure` records which,
-        for the quota: the team's model failing counts, goat failing does not."""
+        for the quota: the team's model failing counts, goat failing does not. goat's failure before any
+        evaluation of it started (its job lost, refused or taken by another deployment's worker) is no
+        ending: it is queued again, and the sweeper gives it a new job."""
+        row = self.store.get(submission_id)
+        if failure == PLATFORM_FAILURE and row is not None and row.attempts == 0:
+            self.requeued(submission_id, reason=f"{reason} before its evaluation started; queued again")
+            return
         if self.store.mark_failed(submission_id, error=reason, failure=failure):
             log.warning("submission %s failed (%s): %s", submission_id, failure, reason)
 

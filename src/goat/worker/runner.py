@@ -20,7 +20,8 @@ from goat.executors.inference import RunOptions
 from goat.executors.limits import Limits
 from goat.executors.probe import explain, run_isolated
 from goat.executors.runtime import gpu_options
-from goat.queue.connection import answers, connect
+from goat.queue.connection import answers
+from goat.queue.deployment import claim, open_redis
 from goat.queue.jobs import evaluation_queue
 from goat.queue.rq_worker import EvaluationWorker
 from goat.queue.workers import forget_dead_workers
@@ -69,7 +70,9 @@ def ready_device(settings: Settings, *, index: int) -> tuple[Device, str]:
 
 
 def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
-    """Runs until SIGTERM/SIGINT; a Redis outage pauses it and it reconnects by itself."""
+    """Runs until SIGTERM/SIGINT; a Redis outage pauses it and it reconnects by itself. Raises ForeignRedis
+    when its Redis holds another deployment's queue."""
+    connection, deployment = open_redis(settings)
     device, provider = ready_device(settings, index=index)
     worker_id = settings.worker_id or f"{socket.gethostname()}-{index + 1}"
     threads = intra_op_threads(settings, device=device, workers=workers)
@@ -88,11 +91,13 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
     )
     log.info("worker %s on %s (probed: %s), %d intra-op threads", worker_id, device.label, provider, threads)
     prepare_for_forks(settings)
-    connection = connect(settings.resolved_redis_url)
     while True:
+        _wait_for_redis(connection)
+        claim(connection, deployment)  # again after every outage: Redis may have lost its data
         worker = EvaluationWorker(
             [evaluation_queue(connection)],
             connection=connection,
+            deployment=deployment,
             name=f"{worker_id}.{uuid.uuid4().hex[:6]}",
             job_monitoring_interval=settings.job_monitoring_interval,
             maintenance_interval=settings.maintenance_interval,
@@ -110,7 +115,6 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
         if worker.stop_requested:
             return
         time.sleep(1.0)
-        _wait_for_redis(connection)
 
 
 def prepare_for_forks(settings: Settings) -> None:

@@ -1,0 +1,91 @@
+"""One deployment, one Redis, and nothing in it is code: a goat of another deployment refuses to start on
+this one's Redis, a worker leaves another deployment's job for its owner, and a job carrying a pickle is
+never unpickled, never run, and its submission is evaluated all the same."""
+
+from __future__ import annotations
+
+import pickle
+import zlib
+from pathlib import Path
+
+from redis import Redis
+from rq.job import Callback, JobStatus
+
+from goat.queue.deployment import KEY
+from goat.queue.jobs import DEPLOYMENT, EVALUATE, ON_FAILURE, evaluation_queue, fetch_job
+from goat.storage.deployment import deployment_id
+from tests.support.models import depth_model
+from tests.support.processes import free_port, run_goat
+from tests.support.queue import QUEUE_KEY, age_beyond_the_grace, evaluated_by_a_new_worker, job_key, queued
+from tests.support.system import TEST_ENV, GoatSystem
+
+
+class CreatesFile:
+    """Unpickled, it creates a file: what anyone able to write to an RQ queue read with pickle could run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return open, (str(self.path), "w")
+
+
+def test_a_goat_of_another_deployment_refuses_to_start_on_this_redis(
+    unattended: GoatSystem, redis: Redis, tmp_path: Path
+) -> None:
+    ours = deployment_id(unattended.settings.resolved_database_url)
+    assert redis.get(KEY).decode() == ours
+    other = {**TEST_ENV, "DATA_DIR": str(tmp_path / "other"), "REDIS_URL": unattended.redis.url}
+    for command in (["api"], ["worker"]):
+        done = run_goat(*command, cwd=tmp_path, env={**other, "API_PORT": str(free_port())})
+        assert done.returncode == 78, done.stderr
+        assert "holds the queue of another goat deployment" in done.stderr
+        assert unattended.redis.password not in done.stderr
+    assert redis.get(KEY).decode() == ours
+
+
+def test_a_worker_leaves_another_deployments_job_for_its_owner(
+    unattended: GoatSystem, redis: Redis, tmp_path: Path
+) -> None:
+    foreign = "sub_1_0000f00d"
+    evaluation_queue(redis).enqueue(
+        EVALUATE, foreign, job_id=foreign, on_failure=Callback(ON_FAILURE), meta={DEPLOYMENT: "another"}
+    )
+    model = depth_model(tmp_path / "m.onnx", image_size=unattended.settings.image_size, batch=3)
+    submission = unattended.client.submit(model)["submission_id"]
+    assert queued(redis, QUEUE_KEY) == [foreign, submission]
+    try:
+        final = evaluated_by_a_new_worker(unattended, submission)
+        assert final["status"] == "completed", unattended.logs()
+        assert queued(redis, QUEUE_KEY) == [foreign], "left in the queue for its owner"
+        assert fetch_job(redis, foreign).get_status() == JobStatus.QUEUED
+        assert f"job {foreign} belongs to deployment another: left in the queue" in unattended.logs()
+    finally:
+        fetch_job(redis, foreign).delete()
+
+
+def test_a_pickled_job_is_never_unpickled_nor_run_and_its_submission_completes(
+    unattended: GoatSystem, redis: Redis, tmp_path: Path
+) -> None:
+    control = tmp_path / "control"
+    pickle.loads(pickle.dumps(CreatesFile(control)))
+    assert control.exists(), "the payload runs wherever it is unpickled"
+
+    model = depth_model(tmp_path / "m.onnx", image_size=unattended.settings.image_size, batch=4)
+    submission = unattended.client.submit(model)["submission_id"]
+    marker = tmp_path / "ran"
+    redis.hset(
+        job_key(submission),
+        mapping={
+            "data": zlib.compress(pickle.dumps(CreatesFile(marker))),
+            "meta": pickle.dumps(CreatesFile(marker)),
+        },
+    )
+    age_beyond_the_grace(unattended, submission)
+
+    final = evaluated_by_a_new_worker(unattended, submission)
+    assert final["status"] == "completed", unattended.logs()
+    assert final["attempts"] == 1
+    assert not marker.exists(), "neither the API nor a worker unpickled the job"
+    assert f"job {submission} is not goat's evaluation of one submission; removed" in unattended.logs()
+    assert f"submission {submission} had no job in Redis; queued again" in unattended.logs()
