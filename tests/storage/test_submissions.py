@@ -6,17 +6,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
-from goat.storage.submissions import NewSubmission, SubmissionStore, Waiting, as_utc
-
-NEW = NewSubmission(
-    id="",
-    task="task2",
-    participant=None,
-    model_sha256="0" * 64,
-    model_size_bytes=1,
-    filename="m.onnx",
-    model_info={},
-)
+from goat.storage.submissions import SubmissionStore, Waiting, as_utc
+from tests.support.rows import NEW
 
 
 def queued(store: SubmissionStore, participant: str) -> str:

@@ -4,14 +4,16 @@ failed with attempts 0; once an evaluation has started, the platform's failure i
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from goat.queue.connection import connect
-from goat.storage.submissions import FAILED, PLATFORM_FAILURE, QUEUED, NewSubmission
+from goat.storage.submissions import FAILED, PLATFORM_FAILURE, QUEUED
 from goat.worker.outcomes import Outcomes
 from tests.support.processes import RedisServer
+from tests.support.rows import NEW
 
 
 @pytest.fixture
@@ -24,18 +26,7 @@ def outcomes(tmp_path: Path) -> Iterator[Outcomes]:
 
 
 def submitted(outcomes: Outcomes, submission_id: str) -> str:
-    outcomes.store.create(
-        NewSubmission(
-            id=submission_id,
-            task="task2",
-            participant=None,
-            model_sha256="0" * 64,
-            model_size_bytes=1,
-            filename="m.onnx",
-            model_info={},
-        )
-    )
-    return submission_id
+    return outcomes.store.create(replace(NEW, id=submission_id)).id
 
 
 def test_a_platform_failure_before_any_start_queues_it_again(outcomes: Outcomes) -> None:
