@@ -30,8 +30,8 @@ def claim(connection: Redis, deployment: str) -> None:
         raise ForeignRedis(
             f"this Redis holds the queue of another goat deployment ({owner.decode()}), not of this one "
             f"({deployment}, whose database is the DATABASE_URL in use): give each deployment its own Redis "
-            "(the embedded one of its DATA_DIR, or another REDIS_URL), or point DATABASE_URL at that "
-            "deployment's database"
+            "(the embedded one of its DATA_DIR, or another REDIS_URL), point DATABASE_URL at that "
+            "deployment's database, or, if that deployment is gone for good, empty this Redis (FLUSHDB)"
         )
 
 
