@@ -16,7 +16,14 @@ from goat.queue.jobs import DEPLOYMENT, EVALUATE, ON_FAILURE, evaluation_queue, 
 from goat.storage.deployment import deployment_id
 from tests.support.models import depth_model
 from tests.support.processes import free_port, run_goat
-from tests.support.queue import QUEUE_KEY, age_beyond_the_grace, evaluated_by_a_new_worker, job_key, queued
+from tests.support.queue import (
+    QUEUE_KEY,
+    age_beyond_the_grace,
+    evaluated_by_a_new_worker,
+    every_log,
+    job_key,
+    queued,
+)
 from tests.support.system import TEST_ENV, GoatSystem
 
 
@@ -44,24 +51,30 @@ def test_a_goat_of_another_deployment_refuses_to_start_on_this_redis(
     assert redis.get(KEY).decode() == ours
 
 
-def test_a_worker_leaves_another_deployments_job_for_its_owner(
+def test_a_worker_leaves_another_deployments_jobs_for_their_owner(
     unattended: GoatSystem, redis: Redis, tmp_path: Path
 ) -> None:
-    foreign = "sub_1_0000f00d"
-    evaluation_queue(redis).enqueue(
-        EVALUATE, foreign, job_id=foreign, on_failure=Callback(ON_FAILURE), meta={DEPLOYMENT: "another"}
-    )
+    """One job names another deployment; one names none (queued by a goat from before jobs named theirs)
+    and its submission is not in this deployment's database. Neither is consumed."""
+    foreign = {"sub_1_0000f00d": {DEPLOYMENT: "another"}, "sub_1_0000beef": {}}
+    for job_id, meta in foreign.items():
+        evaluation_queue(redis).enqueue(
+            EVALUATE, job_id, job_id=job_id, on_failure=Callback(ON_FAILURE), meta=meta
+        )
     model = depth_model(tmp_path / "m.onnx", image_size=unattended.settings.image_size, batch=3)
     submission = unattended.client.submit(model)["submission_id"]
-    assert queued(redis, QUEUE_KEY) == [foreign, submission]
+    assert set(queued(redis, QUEUE_KEY)) == {*foreign, submission}
     try:
         final = evaluated_by_a_new_worker(unattended, submission)
         assert final["status"] == "completed", unattended.logs()
-        assert queued(redis, QUEUE_KEY) == [foreign], "left in the queue for its owner"
-        assert fetch_job(redis, foreign).get_status() == JobStatus.QUEUED
-        assert f"job {foreign} belongs to deployment another: left in the queue" in unattended.logs()
+        assert set(queued(redis, QUEUE_KEY)) == set(foreign), "left in the queue for their owners"
+        assert {fetch_job(redis, job_id).get_status() for job_id in foreign} == {JobStatus.QUEUED}
+        logs = every_log(unattended)
+        assert "job sub_1_0000f00d belongs to another deployment (another): left in the queue" in logs
+        assert "job sub_1_0000beef belongs to another deployment (unnamed, its submission unknown" in logs
     finally:
-        fetch_job(redis, foreign).delete()
+        for job_id in foreign:
+            fetch_job(redis, job_id).delete()
 
 
 def test_a_pickled_job_is_never_unpickled_nor_run_and_its_submission_completes(
@@ -87,5 +100,5 @@ def test_a_pickled_job_is_never_unpickled_nor_run_and_its_submission_completes(
     assert final["status"] == "completed", unattended.logs()
     assert final["attempts"] == 1
     assert not marker.exists(), "neither the API nor a worker unpickled the job"
-    assert f"job {submission} is not goat's evaluation of one submission; removed" in unattended.logs()
-    assert f"submission {submission} had no job in Redis; queued again" in unattended.logs()
+    assert f"job {submission} is not goat's evaluation of one submission; removed" in every_log(unattended)
+    assert f"submission {submission} had no job in Redis; queued again" in every_log(unattended)

@@ -50,3 +50,8 @@ def evaluated_by_a_new_worker(system: GoatSystem, submission: str) -> dict:
 
 def api_log(system: GoatSystem) -> str:
     return (system.root / "api.log").read_text()
+
+
+def every_log(system: GoatSystem) -> str:
+    """The API's and every worker's log, whole (GoatSystem.logs keeps only their ends, for failures)."""
+    return "\n".join(path.read_text() for path in sorted(system.root.glob("*.log")))

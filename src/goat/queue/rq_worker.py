@@ -27,7 +27,7 @@ from goat.core.config import get_settings
 from goat.core.processes import die_with_parent
 from goat.queue.jobs import SERIALIZER
 from goat.queue.trust import Verdict, discard, give_back, vet
-from goat.storage.submissions import PLATFORM_FAILURE
+from goat.storage.submissions import PLATFORM_FAILURE, SubmissionStore
 from goat.worker import context
 from goat.worker.evaluate import evaluate_submission
 from goat.worker.outcomes import Outcomes
@@ -61,6 +61,11 @@ def on_job_failure(
 
 def _outcomes(job: Job) -> Outcomes:
     return Outcomes(get_settings().resolved_database_url, job.connection)
+
+
+def _known(submission_id: str) -> bool:
+    """Whether this deployment's database has the submission."""
+    return SubmissionStore(get_settings().resolved_database_url).get(submission_id) is not None
 
 
 def _lost(job: Job, what: str) -> None:
@@ -110,7 +115,7 @@ class EvaluationWorker(Worker):
         die_with_parent()
 
     def execute_job(self, job: Job, queue: Any) -> None:
-        verdict = vet(job, deployment=self.deployment)
+        verdict = vet(job, deployment=self.deployment, knows=_known)
         if verdict is Verdict.FOREIGN:
             give_back(queue, job)
             time.sleep(_GIVEN_BACK_PAUSE_S)

@@ -3,7 +3,8 @@
 A job read from Redis is data. It is JSON (queue/jobs.py), and a worker runs it only when it names goat's
 evaluation function with the job's own submission id and goat's failure callback alone: RQ imports and
 calls whatever function a job names, so a job written by anyone else would otherwise still be code. A job
-another deployment queued (its meta names that deployment) is given back to the queue for its owner;
+another deployment queued (its meta names that deployment, or, from before jobs named theirs, its
+submission is not in this deployment's database) is given back to the queue for its owner;
 anything else is removed unrun, and the sweeper queues the submission again from the SQL record if there
 is one, so no submission is lost to a tampered job.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
 
 from rq import Queue
 from rq.exceptions import DeserializationError
@@ -28,12 +30,15 @@ class Verdict(enum.Enum):
     REFUSED = "refused"
 
 
-def vet(job: Job, *, deployment: str) -> Verdict:
-    """A job without a deployment is one queued before jobs named theirs: this deployment's."""
-    owner = job.meta.get(DEPLOYMENT) if isinstance(job.meta, dict) else None
-    if owner is not None and owner != deployment:
+def vet(job: Job, *, deployment: str, knows: Callable[[str], bool]) -> Verdict:
+    """A job without a deployment was queued before jobs named theirs, by this goat or another: it is this
+    deployment's if `knows` (its database) has the submission."""
+    meta = job.meta if isinstance(job.meta, dict) else {}
+    owner = meta.get(DEPLOYMENT)
+    if (owner is not None and owner != deployment) or (owner is None and not knows(job.id)):
         return Verdict.FOREIGN
-    return Verdict.RUN if _is_goats_evaluation(job) else Verdict.REFUSED
+    # goat's meta holds the deployment alone; RQ leaves meta it cannot read as {"unserialized": ...}.
+    return Verdict.RUN if set(meta) <= {DEPLOYMENT} and _is_goats_evaluation(job) else Verdict.REFUSED
 
 
 def _is_goats_evaluation(job: Job) -> bool:
@@ -52,7 +57,8 @@ def give_back(queue: Queue, job: Job) -> None:
         pipe.lrem(queue.intermediate_queue.key, 1, job.id)
         pipe.rpush(queue.key, job.id)
         pipe.execute()
-    log.warning("job %s belongs to deployment %s: left in the queue for it", job.id, job.meta.get(DEPLOYMENT))
+    owner = job.meta.get(DEPLOYMENT) or "unnamed, its submission unknown here"
+    log.warning("job %s belongs to another deployment (%s): left in the queue for it", job.id, owner)
 
 
 def discard(queue: Queue, job: Job) -> None:
