@@ -62,5 +62,6 @@ def test_scoring_beside_inference_gives_the_same_metrics(test_set: base.TestSet,
 @pytest.mark.parametrize("beside", [False, True])
 def test_nan_is_reported_from_either_scoring(test_set: base.TestSet, tmp_path: Path, beside: bool) -> None:
     model = nan_model(tmp_path / "nan.onnx", image_size=SIZE)
-    with pytest.raises(ExecutionFailed, match=f"NaN or inf for {SAMPLES} of {SAMPLES} samples"):
+    with pytest.raises(ExecutionFailed) as raised:
         evaluate(model, test_set, beside=beside)
+    assert raised.value.detail.endswith(f"NaN or inf for {SAMPLES} of {SAMPLES} samples")

@@ -104,3 +104,72 @@ def huge_allocation_model(path: Path, *, image_size: int, elements: int = 10**12
         numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero"),
     ]
     return _save(path, nodes, initializers, image_size=image_size, output_dims=["N", image_size, image_size])
+
+
+def _pixel_number(scale: float, name: str) -> list:
+    """Nodes computing `name`: int64 [2], the first two pixels of the channel mean times `scale`, as
+    values read from the hidden images (the kind of number an error text must never show)."""
+    return [
+        helper.make_node("Reshape", ["mean", "flat_shape"], ["flat"]),
+        helper.make_node("Slice", ["flat", "first", "second"], ["two"]),
+        helper.make_node("Abs", ["two"], ["positive"]),
+        helper.make_node("Mul", ["positive", "scale"], ["scaled"]),
+        helper.make_node("Cast", ["scaled"], [name], to=TensorProto.INT64),
+    ]
+
+
+def _pixel_initializers(scale: float) -> list:
+    return [
+        numpy_helper.from_array(np.array([-1], dtype=np.int64), "flat_shape"),
+        numpy_helper.from_array(np.array([0], dtype=np.int64), "first"),
+        numpy_helper.from_array(np.array([2], dtype=np.int64), "second"),
+        numpy_helper.from_array(np.array(scale, dtype=np.float32), "scale"),
+    ]
+
+
+def reshape_leak_model(path: Path, *, image_size: int) -> Path:
+    """Reshapes its input to two pixel values times 10^6: ONNX Runtime's error quotes the requested shape."""
+    nodes = [
+        *_pixel_number(1e6, "shape"),
+        helper.make_node("Reshape", ["mean", "shape"], ["depth"], name="pixel_reshape"),
+    ]
+    return _save(
+        path,
+        nodes,
+        _pixel_initializers(1e6),
+        image_size=image_size,
+        output_dims=["N", image_size, image_size],
+    )
+
+
+def gather_leak_model(path: Path, *, image_size: int) -> Path:
+    """Gathers at indices made of pixel values times 10^6: ONNX Runtime's error quotes the index."""
+    nodes = [
+        *_pixel_number(1e6, "indices"),
+        helper.make_node("Gather", ["mean", "indices"], ["picked"], axis=1, name="pixel_gather"),
+        helper.make_node("ReduceSum", ["picked"], ["total"], keepdims=0),
+        helper.make_node("Mul", ["total", "zero"], ["nothing"]),
+        helper.make_node("Add", ["mean", "nothing"], ["depth"]),
+    ]
+    initializers = [
+        *_pixel_initializers(1e6),
+        numpy_helper.from_array(np.array(0.0, dtype=np.float32), "zero"),
+    ]
+    return _save(path, nodes, initializers, image_size=image_size, output_dims=["N", image_size, image_size])
+
+
+def shape_leak_model(path: Path, *, image_size: int) -> Path:
+    """Returns [N, k, S], k taken from a pixel value (normalised pixels are within +-2.7, so k < S): the
+    shape of the output the task refuses is data."""
+    nodes = [
+        *_pixel_number(float(image_size // 4), "ends"),
+        helper.make_node("Slice", ["ends", "first", "one"], ["end"]),
+        helper.make_node("Add", ["end", "one"], ["rows"]),
+        helper.make_node("Slice", ["mean", "first", "rows", "axis_one"], ["depth"]),
+    ]
+    initializers = [
+        *_pixel_initializers(float(image_size // 4)),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "one"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis_one"),
+    ]
+    return _save(path, nodes, initializers, image_size=image_size, output_dims=["N", "H", image_size])

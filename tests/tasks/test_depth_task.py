@@ -49,12 +49,18 @@ def test_outputs_are_read_as_one_map_per_sample(shape: tuple[int, ...]) -> None:
         (np.zeros((2, 16, 16), np.float64), "[2, 16, 16] (float64)"),
     ],
 )
-def test_an_output_of_another_shape_names_both(output: np.ndarray, found: str) -> None:
+def test_an_output_of_another_shape_names_the_expected_and_tells_the_organiser_both(
+    output: np.ndarray, found: str
+) -> None:
     with pytest.raises(UnusableOutput) as raised:
         TASK2.with_image_size(16).read_output(output, batch=2)
+    expected = "expected [2, 16, 16] float32 or [2, 1, 16, 16] float32"
     assert str(raised.value) == (
-        f"the model returned an output of shape {found} for an input batch of [2, 3, 16, 16]; "
-        "expected [2, 16, 16] float32 or [2, 1, 16, 16] float32"
+        f"the model returned a {output.dtype} output the task does not accept for an input "
+        f"batch of [2, 3, 16, 16]; {expected}"
+    )
+    assert raised.value.detail == (
+        f"the model returned an output of shape {found} for an input batch of [2, 3, 16, 16]; {expected}"
     )
 
 

@@ -52,12 +52,16 @@ def test_class_ids_are_read_as_they_are_and_must_name_a_class() -> None:
         (np.zeros((2, SIZE, SIZE), np.int32), "[2, 16, 16] (int32)"),
     ],
 )
-def test_another_output_names_both_shapes(output: np.ndarray, found: str) -> None:
+def test_another_output_names_both_shapes_to_the_organiser(output: np.ndarray, found: str) -> None:
     with pytest.raises(UnusableOutput) as raised:
         TASK3.read_output(output, batch=2)
-    assert str(raised.value) == (
+    assert raised.value.detail == (
         f"the model returned an output of shape {found} for an input batch of [2, 3, 16, 16]; "
         "expected [2, 5, 16, 16] float32 or [2, 16, 16] int64"
+    )
+    assert str(raised.value) == (
+        f"the model returned a {output.dtype} output the task does not accept for an input "
+        "batch of [2, 3, 16, 16]; expected [2, 5, 16, 16] float32 or [2, 16, 16] int64"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,15 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.support.hostile import huge_allocation_model, looping_model, nan_model, shrinking_model
+from tests.support.hostile import (
+    gather_leak_model,
+    huge_allocation_model,
+    looping_model,
+    nan_model,
+    reshape_leak_model,
+    shape_leak_model,
+    shrinking_model,
+)
 from tests.support.models import depth_model
 from tests.support.processes import wait_until
 from tests.support.system import GoatSystem
@@ -53,18 +62,65 @@ def test_huge_allocation_hits_memory_limit(one_worker: GoatSystem, tmp_path: Pat
     assert_worker_carries_on(one_worker, tmp_path)
 
 
-def test_nan_output_is_named(one_worker: GoatSystem, tmp_path: Path) -> None:
+def organiser_view(system: GoatSystem, final: dict) -> str:
+    """The full error text, which the organiser's status and list of submissions show and the
+    participant's status never does."""
+    assert final.get("error_detail") is None, "the participant's status carries no detail"
+    detail = system.admin.status(final["submission_id"])["error_detail"]
+    assert detail, "the organiser's status carries the detail"
+    listed = system.admin.http.get("/admin/submissions", params={"limit": 1000}).json()["models"]
+    copies = {copy["submission_id"]: copy for model in listed for copy in model["submissions"]}
+    assert copies[final["submission_id"]]["error_detail"] == detail
+    return detail
+
+
+def test_nan_output_is_named_without_counting(one_worker: GoatSystem, tmp_path: Path) -> None:
+    """How many samples gave NaN is a number computed from the hidden images: the organiser's alone."""
     final = evaluate(one_worker, nan_model(tmp_path / "nan.onnx", image_size=SIZE))
     assert final["status"] == "failed"
-    assert final["error"] == "the model's output contains NaN or inf for 12 of 12 samples"
+    assert final["error"] == "the model's output contains NaN or inf"
+    assert organiser_view(one_worker, final) == "the model's output contains NaN or inf for 12 of 12 samples"
     assert_worker_carries_on(one_worker, tmp_path)
 
 
-def test_wrong_shape_at_run_time_names_both(one_worker: GoatSystem, tmp_path: Path) -> None:
+def test_wrong_shape_at_run_time_names_the_expected_one(one_worker: GoatSystem, tmp_path: Path) -> None:
     final = evaluate(one_worker, shrinking_model(tmp_path / "shrink.onnx", image_size=SIZE))
     assert final["status"] == "failed"
-    assert "[5, 31, 32]" in final["error"] and "expected [5, 32, 32]" in final["error"]
+    assert "expected [5, 32, 32]" in final["error"] and "[5, 31, 32]" not in final["error"]
+    assert "[5, 31, 32]" in organiser_view(one_worker, final)
     assert_worker_carries_on(one_worker, tmp_path)
+
+
+def test_an_output_shape_made_of_pixel_values_is_not_shown(one_worker: GoatSystem, tmp_path: Path) -> None:
+    final = evaluate(one_worker, shape_leak_model(tmp_path / "rows.onnx", image_size=SIZE))
+    assert final["status"] == "failed"
+    assert final["error"] == (
+        "the model returned a float32 output the task does not accept for an input batch of "
+        "[5, 3, 32, 32]; expected [5, 32, 32] float32 or [5, 1, 32, 32] float32"
+    )
+    found = re.search(r"shape (\[5, \d+, 32\])", organiser_view(one_worker, final))
+    assert found and found[1] != "[5, 32, 32]", "the organiser sees the shape the pixels made"
+
+
+@pytest.mark.parametrize(
+    ("build", "node"),
+    [
+        (reshape_leak_model, "node 'pixel_reshape' (Reshape)"),
+        (gather_leak_model, "node 'pixel_gather' (Gather)"),
+    ],
+    ids=["reshape", "gather"],
+)
+def test_onnx_runtime_errors_name_the_node_never_the_values(
+    one_worker: GoatSystem, tmp_path: Path, build, node: str
+) -> None:
+    """Both models turn pixel values x 10^6 into a shape or an index that ONNX Runtime's error quotes."""
+    final = evaluate(one_worker, build(tmp_path / "leak.onnx", image_size=SIZE))
+    assert final["status"] == "failed"
+    assert final["error"].startswith(f"ONNX Runtime failed while running the model: {node}: ")
+    assert not re.search(r"\d{3,}", final["error"]), final["error"]
+    values = re.findall(r"\d{5,}", organiser_view(one_worker, final))
+    assert values, "the organiser's detail is ONNX Runtime's whole text, values included"
+    assert values[0] in one_worker.logs(), "and so is the worker's log"
 
 
 def test_crash_by_signal_is_final(one_worker: GoatSystem, tmp_path: Path) -> None:

@@ -81,7 +81,14 @@ class StatusResponse(BaseModel):
     previews: list[str] = Field(
         default=[], description="Paths of PNG pictures of the model's predictions on public images."
     )
-    error: str | None = None
+    error: str | None = Field(
+        default=None, description="Why it failed (or was queued again); no value from the hidden test set."
+    )
+    error_detail: str | None = Field(
+        default=None,
+        description="The organiser's view only: the failure's whole text (ONNX Runtime's own), which may "
+        "quote values the model computed from the hidden test set.",
+    )
     attempts: int = Field(description="How many times an evaluation of this submission has started.")
     model_sha256: str
     model_size_bytes: int
@@ -209,6 +216,10 @@ class SubmissionCopy(BaseModel):
     team: str
     task: str
     status: SubmissionStatus
+    error: str | None = Field(default=None, description="What the team reads of its failure.")
+    error_detail: str | None = Field(
+        default=None, description="The failure's whole text, which the team never reads (see StatusResponse)."
+    )
 
 
 class SharedModel(BaseModel):

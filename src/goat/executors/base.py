@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NotRequired, TypedDict
 
+from goat.core.disclosure import DisclosedError
 from goat.executors.limits import Limits
 from goat.executors.results import Outputs
 from goat.tasks.base import TaskDefinition, TestSet
@@ -25,8 +26,9 @@ ProgressCallback = Callable[[int, int], None]
 """(samples done, samples in all), after each batch."""
 
 
-class ExecutionFailed(Exception):
-    """The model, not the service, is at fault; the message is shown to the participant as it is."""
+class ExecutionFailed(DisclosedError):
+    """The model, not the service, is at fault: the message is shown to the participant, the detail (which
+    may quote values computed from the hidden test set) only to the organiser."""
 
 
 class ExecutorError(Exception):

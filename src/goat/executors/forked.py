@@ -93,7 +93,7 @@ class ForkedExecutor(Executor):
             if message[0] == "progress" and on_progress is not None:
                 on_progress(*message[1])
             elif message[0] == "failed":
-                raise ExecutionFailed(message[1])
+                raise _told(message[1])
             elif message[0] == "error":
                 raise ExecutorError(f"the evaluation process failed:\n{message[1]}")
 
@@ -175,12 +175,20 @@ def _evaluate(inference: Inference, *, send: Callable[[str, Any], None]) -> None
         inference.execute(lambda done, total: send("progress", [done, total]))
         send("outputs", inference.collect().model_dump(mode="json"))
     except ExecutionFailed as failure:
-        send("failed", str(failure))
+        send("failed", [str(failure), failure.detail])
     except BaseException:
         send("error", traceback.format_exc())
         raise
     finally:
         inference.cleanup()
+
+
+def _told(payload: Any) -> ExecutionFailed:
+    """The child's [message, detail] of a model's failure; anything else from it is goat's error."""
+    match payload:
+        case [str(message), str(detail)]:
+            return ExecutionFailed(message, detail=detail)
+    raise ExecutorError(f"the evaluation process reported a failure as {type(payload).__name__}")
 
 
 def _send(writer: Connection, kind: str, payload: Any) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import onnxruntime as ort
 
+from goat.executors import ort_errors
 from goat.executors.base import ExecutionFailed, ExecutorError, ModelFile, ProgressCallback
 from goat.executors.devices import Device
 from goat.executors.limits import Limits
@@ -128,9 +128,9 @@ class Inference:
                 score(batch.start, self._run(batch), batch.real)
                 on_progress(batch.start + batch.real, total)
         if self.nonfinite_samples:
-            raise ExecutionFailed(
-                f"the model's output contains NaN or inf for {self.nonfinite_samples} of {total} samples"
-            )
+            # How many samples is a count the graph can make of the hidden images: the organiser's alone.
+            found = "the model's output contains NaN or inf"
+            raise ExecutionFailed(found, detail=f"{found} for {self.nonfinite_samples} of {total} samples")
 
     @contextlib.contextmanager
     def _scoring(self) -> Iterator[Callable[[int, np.ndarray, int], None]]:
@@ -247,7 +247,7 @@ class Inference:
         try:
             predictions = self.task.read_output(output, batch=len(output))[:real]
         except UnusableOutput as unusable:
-            raise ExecutionFailed(str(unusable)) from None
+            raise ExecutionFailed(str(unusable), detail=unusable.detail) from None
         finite = np.isfinite(output[:real]).reshape(real, -1).all(axis=1)
         self.nonfinite_samples += int((~finite).sum())
         if not self.nonfinite_samples:
@@ -255,18 +255,9 @@ class Inference:
         self.timings.scoring_s += time.perf_counter() - started
 
     def _failure(self, what: str, error: BaseException) -> ExecutionFailed:
-        """An allocation refused under the address-space limit reads as the memory limit it is."""
-        text = _first_line(error)
-        if isinstance(error, MemoryError) or "alloc" in text.lower():
-            return ExecutionFailed(f"{self.limits.memory_exceeded()} ({what}: {text})")
-        return ExecutionFailed(f"{what}: {text}")
-
-
-_SOURCE_LOCATION = re.compile(r"\S*onnxruntime_src/\S+:\d+ .*?\)\s+")
-
-
-def _first_line(error: BaseException) -> str:
-    """ORT's first line, without the C++ file and signature it quotes: what the participant can act on."""
-    lines = str(error).strip().splitlines()
-    text = lines[0] if lines else type(error).__name__
-    return _SOURCE_LOCATION.sub("", text)[:500]
+        """ORT's text split between participant and organiser (ort_errors.py); an allocation refused under
+        the address-space limit reads as the memory limit it is."""
+        told = ort_errors.split(what, error, model=self.model.path)
+        if isinstance(error, MemoryError) or "alloc" in told.detail.lower():
+            return ExecutionFailed(f"{self.limits.memory_exceeded()} ({told})", detail=told.detail)
+        return ExecutionFailed(str(told), detail=told.detail)

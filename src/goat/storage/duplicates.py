@@ -38,12 +38,14 @@ def earlier_submission(session: Session, new: NewSubmission) -> Submission | Non
 
 @dataclass(frozen=True)
 class Copy:
-    """One submission of a model, by its team."""
+    """One submission of a model, by its team; the organiser reads its error whole."""
 
     submission_id: str
     team: str
     task: str
     status: str
+    error: str | None
+    error_detail: str | None
 
 
 def submitted_models(url: str, *, limit: int, shared_only: bool) -> dict[str, list[Copy]]:
@@ -67,5 +69,6 @@ def submitted_models(url: str, *, limit: int, shared_only: bool) -> dict[str, li
     copies: dict[str, list[Copy]] = defaultdict(list)
     with session_scope(url) as session:
         for row, team in session.execute(query):
-            copies[row.model_sha256].append(Copy(row.id, team, row.task, row.status))
+            copy = Copy(row.id, team, row.task, row.status, row.error, row.error_detail)
+            copies[row.model_sha256].append(copy)
     return dict(copies)

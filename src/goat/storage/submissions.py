@@ -92,11 +92,12 @@ class SubmissionStore:
             attempts=Submission.attempts + 1,
             started_at=utcnow(),
             error=None,
+            error_detail=None,
         )
 
     def mark_requeued(self, submission_id: str, *, reason: str) -> bool:
         """A lost worker's submission goes back to the queue; the reason stays visible until it runs again."""
-        return self._transition(submission_id, status=QUEUED, worker_id=None, error=reason)
+        return self._transition(submission_id, status=QUEUED, worker_id=None, error=reason, error_detail=None)
 
     def mark_completed(
         self,
@@ -117,6 +118,7 @@ class SubmissionStore:
             score=score,
             private_score=private_score,
             error=None,
+            error_detail=None,
             finished_at=utcnow(),
         )
 
@@ -127,10 +129,18 @@ class SubmissionStore:
             submission_id, status=CANCELLED, error=f"cancelled by {by}", finished_at=utcnow()
         )
 
-    def mark_failed(self, submission_id: str, *, error: str, failure: Failure) -> bool:
-        """`failure` says whose fault it was, which decides whether the team's quota counts it."""
+    def mark_failed(
+        self, submission_id: str, *, error: str, failure: Failure, detail: str | None = None
+    ) -> bool:
+        """`failure` says whose fault it was, which decides whether the team's quota counts it; `detail`
+        is the organiser's whole text, where it says more than `error`."""
         return self._transition(
-            submission_id, status=FAILED, error=error, failure=failure, finished_at=utcnow()
+            submission_id,
+            status=FAILED,
+            error=error,
+            error_detail=detail if detail != error else None,
+            failure=failure,
+            finished_at=utcnow(),
         )
 
     def _transition(self, submission_id: str, *, also: Sequence[Base] = (), **values: Any) -> bool:

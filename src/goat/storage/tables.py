@@ -64,6 +64,10 @@ class Submission(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     worker_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """What the participant reads: never a value computed from the hidden test set."""
+    error_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The organiser's view of a failure: the whole text (ONNX Runtime's own), which may quote such values.
+    None before revision 0007, and where it would say no more than `error`."""
     failure: Mapped[str | None] = mapped_column(String(16), nullable=True)
     """Whose fault a `failed` ending was: "model" or "platform" (storage/submissions.py); None otherwise,
     and for failures recorded before revision 0004 (counted as the model's: storage/quota.py)."""

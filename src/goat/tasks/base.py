@@ -14,13 +14,16 @@ from typing import Literal, Protocol, Self
 
 import numpy as np
 
+from goat.core.disclosure import DisclosedError
+
 Direction = Literal["higher", "lower"]
 MetricValue = float | list[float | None] | None
 """A metric is a number, or (per class) a list of numbers, null where a class has no evidence."""
 
 
-class UnusableOutput(ValueError):
-    """The model's output cannot be read as the task's; the message is written for the participant."""
+class UnusableOutput(DisclosedError, ValueError):
+    """The model's output cannot be read as the task's; the message is written for the participant, the
+    detail (with the output's shape, which a graph may compute from the hidden images) for the organiser."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -92,13 +95,18 @@ class ModelInterface:
         return " or ".join(layout.text(batch, self.input.image_size) for layout in self.outputs)
 
     def layout_of(self, shape: tuple[int, ...], dtype: str, *, batch: int) -> OutputLayout:
-        """The layout of an output returned for `batch` samples; UnusableOutput names both shapes."""
+        """The layout of an output returned for `batch` samples; UnusableOutput names the expected shapes to
+        the participant, and the one returned to the organiser."""
         for layout in self.outputs:
             if list(shape) == layout.dims(batch, self.input.image_size) and dtype in layout.dtypes:
                 return layout
+        batch_shape = [batch, *self.input.sample_shape]
+        expected = f"expected {self.expected_outputs(batch)}"
         raise UnusableOutput(
-            f"the model returned an output of shape {list(shape)} ({dtype}) for an input batch of "
-            f"{[batch, *self.input.sample_shape]}; expected {self.expected_outputs(batch)}"
+            f"the model returned a {dtype} output the task does not accept for an input batch "
+            f"of {batch_shape}; {expected}",
+            detail=f"the model returned an output of shape {list(shape)} ({dtype}) for an input batch of "
+            f"{batch_shape}; {expected}",
         )
 
 

@@ -57,7 +57,7 @@ def evaluate_submission(submission_id: str, *, ctx: WorkerContext, connection: R
         outcomes.completed(row, executor.collect_results(), worker_id=ctx.worker_id)
         return "completed"
     except ExecutionFailed as failure:
-        outcomes.failed(submission_id, reason=str(failure), failure=MODEL_FAILURE)
+        outcomes.failed(submission_id, reason=str(failure), failure=MODEL_FAILURE, detail=failure.detail)
         return "failed"
     finally:
         executor.cleanup()

@@ -42,17 +42,18 @@ class Outcomes:
         ):
             log.info("submission %s completed: score %.4f", row.id, result.score)
 
-    def failed(self, submission_id: str, *, reason: str, failure: Failure) -> None:
+    def failed(self, submission_id: str, *, reason: str, failure: Failure, detail: str | None = None) -> None:
         """The model's fault, or one the platform cannot recover from: final. `failure` records which,
-        for the quota: the team's model failing counts, goat failing does not. goat's failure before any
-        evaluation of it started (its job lost, refused or taken by another deployment's worker) is no
-        ending: it is queued again, and the sweeper gives it a new job."""
+        for the quota: the team's model failing counts, goat failing does not. `reason` is the participant's,
+        `detail` the organiser's (and the log's) whole text. goat's failure before any evaluation of it
+        started (its job lost, refused or taken by another deployment's worker) is no ending: it is queued
+        again, and the sweeper gives it a new job."""
         row = self.store.get(submission_id)
         if failure == PLATFORM_FAILURE and row is not None and row.attempts == 0:
             self.requeued(submission_id, reason=f"{reason} before its evaluation started; queued again")
             return
-        if self.store.mark_failed(submission_id, error=reason, failure=failure):
-            log.warning("submission %s failed (%s): %s", submission_id, failure, reason)
+        if self.store.mark_failed(submission_id, error=reason, failure=failure, detail=detail):
+            log.warning("submission %s failed (%s): %s", submission_id, failure, detail or reason)
 
     def requeued(self, submission_id: str, *, reason: str) -> None:
         """Back in the queue (a worker lost or stopped); the reason shows until it runs again."""

@@ -201,7 +201,7 @@ def _find(services: Services, task: Task, submission_id: str, caller: Caller) ->
 
 def _describe(services: Services, row: Submission, caller: Caller) -> StatusResponse:
     """The row, with the queue position and progress live from Redis while it is unfinished; the private
-    part's scores only for the organiser."""
+    part's scores and the error's detail only for the organiser."""
     return StatusResponse(
         submission_id=row.id,
         task=row.task,
@@ -212,6 +212,7 @@ def _describe(services: Services, row: Submission, caller: Caller) -> StatusResp
         result=_visible_result(row, caller),  # type: ignore[arg-type]
         previews=[preview_path(row, index) for index in range((row.result or {}).get("previews", 0))],
         error=row.error,
+        error_detail=row.error_detail if caller.admin else None,
         attempts=row.attempts,
         model_sha256=row.model_sha256,
         model_size_bytes=row.model_size_bytes,
