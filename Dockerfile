@@ -6,7 +6,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY src ./src
 RUN pip install --no-cache-dir ".[cpu,postgres]"
-# Not root: uid 1000, the usual owner of the host's ./data that docker-compose mounts at /app/data.
+# Not root: uid 1000, the owner of the ./data the workers share (Dockerfile.worker), which goat keeps 0700.
 RUN useradd --uid 1000 --create-home goat && mkdir -p /app/data && chown goat:goat /app/data
 USER goat
 ENV DATA_DIR=/app/data API_HOST=0.0.0.0 API_PORT=8000

@@ -105,6 +105,23 @@ def test_another_checkout_runs_its_own_redis_and_never_meets_this_one(
         squatter.stop()
 
 
+def test_data_dir_is_its_owners_alone(up: GoatUp, model: Path) -> None:
+    """After a full evaluation, everything goat keeps (the database, the models, the cached test set with
+    its ground truth, Redis's append-only file, the drawn seed) is 0600, every folder 0700."""
+    assert completes(up, model)["status"] == "completed", up.log_tail()
+    root = up.config.data_dir
+    modes = {
+        str(path.relative_to(root)): stat.S_IMODE(path.lstat().st_mode)
+        for path in [root, *root.rglob("*")]
+        if path != up.log_path  # the test's own log of `goat up`
+    }
+    kinds = {name.split("/")[0] for name in modes}
+    assert {"goat.db", "uploads", "cache", "redis", "dataset-seed"} <= kinds, sorted(modes)
+    assert any(name.startswith("redis/appendonlydir/") for name in modes), sorted(modes)
+    open_to_others = {name: oct(mode) for name, mode in modes.items() if mode & 0o077}
+    assert open_to_others == {}
+
+
 def test_a_killed_worker_is_restarted(up: GoatUp, model: Path) -> None:
     killed = up.children()["worker-1"]
     killed.send_signal(signal.SIGKILL)

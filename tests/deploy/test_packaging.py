@@ -67,6 +67,13 @@ def test_worker_image_declares_and_installs_one_cuda_major() -> None:
     assert re.search(r"^USER (?!root)\S+", dockerfile, re.M), "the worker runs as a non-root user"
 
 
+@pytest.mark.parametrize("image", ["Dockerfile", "Dockerfile.worker"])
+def test_every_image_runs_as_a_user_that_is_not_root(image: str) -> None:
+    """The last USER says who runs the command: a user of its own, never root or uid 0."""
+    users = re.findall(r"^USER\s+(\S+)", (ROOT / image).read_text(), re.M)
+    assert users and users[-1].split(":")[0] not in ("root", "0")
+
+
 def make_runtime(env: dict[str, str] | None = None, *args: str) -> str:
     done = subprocess.run(
         ["make", "-s", "-C", str(ROOT), "runtime", *args],

@@ -15,11 +15,26 @@ from goat.cli import doctor, logs, teams
 from goat.cli.options import DEFAULT_URL, AdminToken, Token, Url
 from goat.client import GoatClient
 from goat.core.config import Settings, get_settings
+from goat.core.permissions import keep_private, private_folders
 
 app = typer.Typer(help="goat: evaluate ONNX models on a hidden test set.", no_args_is_help=True)
 console = Console()
 app.command(name="doctor")(doctor.doctor)
 app.add_typer(teams.app, name="team")
+
+
+@app.callback()
+def _every_command() -> None:
+    # Before anything is created: goat's files are its owner's alone (core/permissions.py).
+    keep_private()
+
+
+def _serving(process: str) -> Settings:
+    """The settings of a process that keeps data: logging set up, DATA_DIR and UPLOAD_DIR private."""
+    settings = get_settings()
+    logs.configure(settings.log_level, process=process)
+    private_folders(settings)
+    return settings
 
 
 def _client(url: str, token: str | None) -> GoatClient:
@@ -40,8 +55,7 @@ def up(
     from goat.executors.devices import visible_gpus
     from goat.worker.runner import default_worker_count
 
-    settings = get_settings()
-    logs.configure(settings.log_level, process="up")
+    settings = _serving("up")
     gpus = len(visible_gpus()) if settings.execution_provider != "cpu" else 0
     count = workers if workers is not None else default_worker_count(settings, gpus=gpus)
     Supervisor(settings, workers=count).run()
@@ -55,8 +69,7 @@ def api() -> None:
     from goat.api.main import create_app
     from goat.core.allocator import retain_freed_buffers
 
-    settings = get_settings()
-    logs.configure(settings.log_level, process="api")
+    settings = _serving("api")
     _refuse_a_foreign_redis(settings, "api")
     retain_freed_buffers()
     uvicorn.run(
@@ -79,8 +92,7 @@ def worker(
     from goat.queue.deployment import ForeignRedis
     from goat.worker.runner import run_worker
 
-    settings = get_settings()
-    logs.configure(settings.log_level, process=f"worker-{index + 1}")
+    settings = _serving(f"worker-{index + 1}")
     try:
         run_worker(settings, index=index, workers=of)
     except (DeviceUnusable, ForeignRedis) as refusal:
@@ -105,7 +117,8 @@ def redis() -> None:
     too when REDIS_BIND is set, and always a password (REDIS_PASSWORD, or DATA_DIR/redis/password)."""
     from goat.queue.server import embedded_server_command
 
-    command = embedded_server_command(get_settings())
+    settings = _serving("redis")
+    command = embedded_server_command(settings)
     os.execv(command[0], command)
 
 

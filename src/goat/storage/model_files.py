@@ -10,6 +10,8 @@ import time
 import uuid
 from pathlib import Path
 
+from goat.core.permissions import PRIVATE_FILE, PRIVATE_FOLDER
+
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -29,7 +31,8 @@ class StagedUpload:
         self.max_bytes = max_bytes
         self.size = 0
         self._hash = hashlib.sha256()
-        self._file = open(path, "wb")  # noqa: SIM115 - closed by close()/discard()
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
+        self._file = os.fdopen(descriptor, "wb")
         self._synced = False
 
     def reserve(self, size: int) -> None:
@@ -69,7 +72,7 @@ class ModelStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.incoming = root / ".incoming"
-        self.incoming.mkdir(parents=True, exist_ok=True)
+        self.incoming.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
 
     def stage(self, *, max_bytes: int) -> StagedUpload:
         return StagedUpload(self.incoming / f"{uuid.uuid4().hex}.part", max_bytes=max_bytes)

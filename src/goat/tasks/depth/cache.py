@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from goat.core.permissions import PRIVATE_FOLDER
+
 FORMAT = 1
 """Part of every key: bump when the layout of entries changes."""
 
@@ -70,7 +72,7 @@ def _load_if_usable(entry: Path, canonical: str) -> dict[str, np.ndarray] | None
 def _builder_turn(entry: Path) -> Iterator[None]:
     """An exclusive lock on the cache directory itself (no lock file to leave behind), across processes;
     the kernel drops it if its holder dies. Builds are rare, so one at a time per directory is enough."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
     directory = os.open(entry.parent, os.O_RDONLY)
     try:
         fcntl.flock(directory, fcntl.LOCK_EX)
@@ -80,9 +82,9 @@ def _builder_turn(entry: Path) -> Iterator[None]:
 
 
 def _store(entry: Path, canonical: str, build: Build) -> None:
-    entry.parent.mkdir(parents=True, exist_ok=True)
+    entry.parent.mkdir(mode=PRIVATE_FOLDER, parents=True, exist_ok=True)
     staging = entry.with_name(f".{entry.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    staging.mkdir()
+    staging.mkdir(mode=PRIVATE_FOLDER)
     try:
         files: dict[str, np.memmap] = {}
 
