@@ -14,8 +14,11 @@ from tests.support.system import GoatSystem
 
 @pytest.fixture(scope="module")
 def unattended(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
-    """Valkey and the API, no worker: nobody but the API's sweeper touches the queue."""
-    with GoatSystem(tmp_path_factory.mktemp("queue"), workers=0) as running:
+    """Valkey and the API, no worker: nobody but the API's sweeper touches the queue. Models are kept for
+    a day (every test's are younger, but for the retention test's, aged on purpose)."""
+    with GoatSystem(
+        tmp_path_factory.mktemp("queue"), workers=0, env={"MODEL_RETENTION_DAYS": "1"}
+    ) as running:
         yield running
 
 

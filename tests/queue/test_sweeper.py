@@ -7,13 +7,21 @@ running, so only the API's sweeper can put the submission back in the queue; the
 
 from __future__ import annotations
 
+import os
+from datetime import timedelta
 from pathlib import Path
 
 from redis import Redis
 from rq.job import Callback, JobStatus
 from rq.registry import StartedJobRegistry
+from sqlalchemy import update
 
 from goat.queue.jobs import EVALUATE, ON_FAILURE, QUEUE_NAME, evaluation_queue, fetch_job
+from goat.storage.database import session_scope
+from goat.storage.model_files import ModelStore
+from goat.storage.submissions import SubmissionStore, utcnow
+from goat.storage.tables import Submission
+from tests.support.hostile import nan_model
 from tests.support.models import depth_model
 from tests.support.processes import wait_until
 from tests.support.queue import (
@@ -151,3 +159,41 @@ def test_a_job_ended_without_a_result_is_queued_again_never_failed(
     final = evaluated_by_a_new_worker(unattended, submission)
     assert final["status"] == "completed", unattended.logs()
     assert final["attempts"] == 1
+
+
+def test_the_sweep_removes_old_models_but_the_teams_best_and_keeps_every_result(
+    unattended: GoatSystem, tmp_path: Path
+) -> None:
+    size = unattended.settings.image_size
+    best, failed = (
+        unattended.client.submit(model)["submission_id"]
+        for model in (
+            depth_model(tmp_path / "best.onnx", image_size=size),
+            nan_model(tmp_path / "nan.onnx", image_size=size),
+        )
+    )
+    worker = unattended.add_worker()
+    try:
+        assert [unattended.client.wait(s, timeout=120)["status"] for s in (best, failed)] == [
+            "completed",
+            "failed",
+        ]
+    finally:
+        assert worker.stop() == 0
+    store = SubmissionStore(unattended.settings.resolved_database_url)
+    models = ModelStore(unattended.settings.upload_dir)
+    two_days_ago = utcnow() - timedelta(days=2)
+    for submission in (best, failed):  # finished and stored two days ago, instead of the test waiting
+        with session_scope(store.url) as session:
+            session.execute(
+                update(Submission).where(Submission.id == submission).values(finished_at=two_days_ago)
+            )
+        stamp = two_days_ago.timestamp()
+        os.utime(models.path_for(store.get(submission).model_sha256), (stamp, stamp))
+    failed_model = models.path_for(store.get(failed).model_sha256)
+
+    wait_until(lambda: not failed_model.exists(), timeout=30, what="the sweep to remove the failed model")
+    assert models.path_for(store.get(best).model_sha256).exists(), "the team's best stays"
+    assert unattended.client.status(failed)["error"] == "the model's output contains NaN or inf"
+    assert unattended.client.status(best)["result"]["score"] > 0
+    assert "removed 1 models of submissions finished before" in api_log(unattended)

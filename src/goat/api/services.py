@@ -18,6 +18,7 @@ from goat.queue.jobs import JobPolicy, Queue, evaluation_queue
 from goat.queue.live import announce
 from goat.queue.sweeper import Sweeper
 from goat.storage.model_files import ModelStore
+from goat.storage.retention import ModelRetention
 from goat.storage.reveals import RevealStore
 from goat.storage.submissions import SubmissionStore
 from goat.storage.teams import TeamStore
@@ -55,14 +56,15 @@ class Services:
         teams = TeamStore(settings.resolved_database_url)
         auth = Authenticator(teams, admin_token=admin_token(settings), admin_team=teams.ensure_admin())
         queue = evaluation_queue(redis)
+        models = ModelStore(settings.upload_dir)
         sweeper = Sweeper(
             queue,
             Outcomes(settings.resolved_database_url, redis),
             interval_s=settings.maintenance_interval,
             policy=policy,
+            retention=retention(settings, tasks, submissions, models),
         )
         sweeper.start()
-        models = ModelStore(settings.upload_dir)
         if removed := models.remove_abandoned(older_than_s=ABANDONED_UPLOAD_S):
             log.info("removed %d partial uploads left by an earlier API process", removed)
         return cls(
@@ -87,3 +89,17 @@ class Services:
         self.sweeper.stop()
         self.checker.close()
         self.redis.close()
+
+
+def retention(
+    settings: Settings, tasks: TaskRegistry, submissions: SubmissionStore, models: ModelStore
+) -> ModelRetention | None:
+    """MODEL_RETENTION_DAYS's sweep over the tasks of the registry; None while every model is kept."""
+    if not settings.model_retention_days:
+        return None
+    return ModelRetention(
+        store=submissions,
+        models=models,
+        days=settings.model_retention_days,
+        higher_is_better={name: task.definition.score_direction == "higher" for name, task in tasks.items()},
+    )

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), alias="DATA_DIR")
     upload_dir: Path | None = Field(default=None, alias="UPLOAD_DIR")
     database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    model_retention_days: int = Field(default=0, alias="MODEL_RETENTION_DAYS", ge=0)
+    """Models of submissions finished this many days ago are removed, each team's best of each task
+    excepted (storage/retention.py); results stay. 0: every model is kept."""
 
     # API.
     api_host: str = Field(default="0.0.0.0", alias="API_HOST")

@@ -5,7 +5,7 @@ The API runs this sweep on a timer as well: the same cleanup (under RQ's lock, w
 timeout), plus a reconciliation of the SQL record against Redis for what RQ handles late or not at all:
 a row whose job never reached Redis (the API died between the two) or was lost with Redis's data, and a
 job stranded between dequeue and start by a worker killed in that instant (RQ recovers those only after
-a fixed minute).
+a fixed minute). With MODEL_RETENTION_DAYS, each sweep also removes the models kept past it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from rq.timeouts import TimerDeathPenalty
 from goat.queue.deployment import ForeignRedis, claim
 from goat.queue.dispatch import arrange
 from goat.queue.jobs import SERIALIZER, JobPolicy, enqueue_evaluation, fetch_job
+from goat.storage.retention import ModelRetention
 from goat.storage.submissions import PLATFORM_FAILURE, as_utc, utcnow
 from goat.worker.outcomes import Outcomes
 
@@ -42,11 +43,13 @@ class Sweeper:
         *,
         interval_s: float,
         policy: JobPolicy,
+        retention: ModelRetention | None = None,
     ) -> None:
         self.queue = queue
         self.outcomes = outcomes
         self.interval_s = interval_s
         self.policy = policy
+        self.retention = retention
         # A row younger than this may still be on its way into Redis.
         self.grace = timedelta(seconds=max(30.0, 3 * interval_s))
         self._stranded_before: set[str] = set()
@@ -77,6 +80,8 @@ class Sweeper:
         self.clean_abandoned()
         self.reconcile()
         arrange(self.queue, self.outcomes.store)
+        if self.retention is not None:
+            self.retention.run()
 
     def clean_abandoned(self) -> None:
         """RQ's own cleanup of jobs whose worker stopped heartbeating (retry or fail via the callback)."""

@@ -89,6 +89,24 @@ class ModelStore:
                     removed += 1
         return removed
 
+    def remove_expired(self, sha256: str, *, stored_before: float) -> bool:
+        """Delete the model if its file was stored before `stored_before` (a timestamp); False when it is
+        gone already or was stored again since (an upload of the same bytes for a new submission).
+
+        It is first moved aside, then its age read: an upload that stores it again before the move leaves
+        a new file, which is put back (the same bytes: the name is their hash); one after it stores it
+        anew. A move interrupted by a crash leaves a staging file that `remove_abandoned` deletes."""
+        aside = self.incoming / f"{uuid.uuid4().hex}.expired.part"
+        try:
+            os.rename(self.path_for(sha256), aside)
+        except FileNotFoundError:
+            return False
+        if aside.stat().st_mtime >= stored_before:
+            os.replace(aside, self.path_for(sha256))
+            return False
+        aside.unlink()
+        return True
+
     def commit(self, staged: StagedUpload) -> Path:
         """Atomic, durable rename into place: a reader sees the whole model or none (same bytes, same name),
         and after a crash of the machine the model is there if its submission is."""

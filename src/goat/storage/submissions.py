@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import delete, func, or_, select, update
@@ -171,6 +172,20 @@ class SubmissionStore:
         """Completed submissions by score (the private one `by_private`; those without one last), best first;
         each team (or, without one, each named participant) only with its best; `unranked_team`'s (the
         organiser's) never appear."""
+        bests = self.best_of_each(
+            task, higher_is_better=higher_is_better, unranked_team=unranked_team, by_private=by_private
+        )
+        return list(islice(bests, limit))
+
+    def best_of_each(
+        self,
+        task: str,
+        *,
+        higher_is_better: bool,
+        unranked_team: int | None = None,
+        by_private: bool = False,
+    ) -> Iterator[Submission]:
+        """Each team's (or named participant's) best completed submission of `task`, best first."""
         column = Submission.private_score if by_private else Submission.score
         order = (column.desc() if higher_is_better else column.asc()).nulls_last()
         query = (
@@ -180,17 +195,13 @@ class SubmissionStore:
         )
         if unranked_team is not None:
             query = query.where(or_(Submission.team_id.is_(None), Submission.team_id != unranked_team))
-        ranked: list[Submission] = []
         seen: set[tuple[int | None, str | None]] = set()
         with session_scope(self.url) as session:
             for row in session.scalars(query.execution_options(yield_per=500)):
                 key = (row.team_id, None) if row.team_id is not None else (None, row.participant or row.id)
                 if key not in seen:
                     seen.add(key)
-                    ranked.append(row)
-                    if len(ranked) == limit:
-                        break
-        return ranked
+                    yield row
 
     def of_team(self, team_id: int, *, limit: int) -> list[Submission]:
         """The team's submissions, newest first."""
