@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from goat.executors.cuda import installed_build
+from goat.worker.broken import BrokenMark
 from tests.support.nvidia import SMI_580, fake_smi
-from tests.support.processes import free_port, run_goat, wait_until
-from tests.support.system import TEST_ENV, bearer
+from tests.support.processes import GoatProcess, free_port, run_goat, wait_until
+from tests.support.system import TEST_ENV, bearer, explicit_settings
 from tests.support.up import GoatUp, UpConfig
 
 EX_CONFIG = 78
@@ -66,3 +67,30 @@ def test_goat_up_keeps_the_api_and_does_not_restart_the_refusing_worker(tmp_path
         status = httpx.get(f"{up.url}/submit/queue/status", headers=bearer(up.admin_token), timeout=10).json()
         assert status["workers"] == []
         assert "worker-1" not in up.children()
+
+
+def probes(worker: GoatProcess) -> int:
+    return worker.log.read_text().count("probing again")
+
+
+@no_gpu_here
+def test_a_worker_that_broke_probes_its_device_until_it_answers(tmp_path: Path) -> None:
+    """After a break (the mark a broken worker leaves), a device that does not answer is probed again and
+    again: the worker neither takes work nor exits 78 (which nothing restarts)."""
+    env = {
+        **TEST_ENV,
+        "DATA_DIR": str(tmp_path / "data"),
+        "REDIS_PORT": str(free_port()),
+        "EXECUTION_PROVIDER": "cuda",
+        "WORKER_ID": "w1",
+    }
+    BrokenMark(explicit_settings(env).data_dir, "w1").set("a kill did not take")
+    waiting = GoatProcess(["worker"], env=env, log=tmp_path / "worker.log").start()
+    try:
+        wait_until(lambda: probes(waiting) >= 2, timeout=60, what="two probes of the device")
+        assert waiting.running()
+    finally:
+        waiting.stop()
+    log = waiting.log.read_text()
+    assert "since this worker broke (a kill did not take): EXECUTION_PROVIDER=cuda but no NVIDIA" in log
+    assert "takes no work" not in log and "started with PID" not in log

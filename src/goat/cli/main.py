@@ -87,9 +87,12 @@ def worker(
     of: Annotated[int, typer.Option(help="Workers on this host (splits the CPU cores).")] = 1,
 ) -> None:
     """Take evaluations from the queue until SIGTERM; exit 78 (EX_CONFIG) without taking any when the GPU
-    it was asked to use is unusable, or its Redis holds another deployment's queue, saying why."""
+    it was asked to use is unusable, or its Redis holds another deployment's queue, saying why; exit 75
+    (EX_TEMPFAIL) when an evaluation could not be ended, to be restarted, and then wait for the device to
+    answer before taking work."""
     from goat.executors.devices import DeviceUnusable
     from goat.queue.deployment import ForeignRedis
+    from goat.worker.broken import BROKEN_EXIT, WorkerBroken
     from goat.worker.runner import run_worker
 
     settings = _serving(f"worker-{index + 1}")
@@ -98,6 +101,9 @@ def worker(
     except (DeviceUnusable, ForeignRedis) as refusal:
         logging.getLogger("goat.worker").error("this worker takes no work: %s", refusal)
         raise typer.Exit(os.EX_CONFIG) from None
+    except WorkerBroken as broken:
+        logging.getLogger("goat.worker").error("this worker is broken and exits: %s", broken)
+        raise typer.Exit(BROKEN_EXIT) from None
 
 
 def _refuse_a_foreign_redis(settings: Settings, process: str) -> None:

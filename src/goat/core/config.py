@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     job_monitoring_interval: int = Field(default=10, alias="JOB_MONITORING_INTERVAL", ge=1)
     heartbeat_grace: int = Field(default=30, alias="HEARTBEAT_GRACE", ge=1)
     shutdown_grace: float = Field(default=20.0, alias="SHUTDOWN_GRACE", ge=0)
+    kill_grace: float = Field(default=30.0, alias="KILL_GRACE", gt=0)
+    """An evaluation process still there this long after its SIGKILL is stuck in the kernel (a wedged GPU
+    driver): its submission is queued again and the worker exits, broken (worker/broken.py)."""
     maintenance_interval: int = Field(default=60, alias="MAINTENANCE_INTERVAL", ge=1)
 
     # task2's test set, and the defaults of every task in TASKS_FILE (src/goat/tasks/registry.py).

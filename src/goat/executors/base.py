@@ -35,6 +35,11 @@ class ExecutorError(Exception):
     """The service failed to run the evaluation: not the model's fault, never counted against it."""
 
 
+class ExecutorBroken(ExecutorError):
+    """An evaluation could not be ended (a kill that did not take): whatever runs it, a GPU driver most
+    likely, is stuck, and the worker must take no more work there (worker/broken.py)."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class ModelFile:
     path: Path

@@ -5,7 +5,7 @@ confines itself (dies with its parent, no core dump, RLIMIT_AS on the CPU) and r
 JSON, never pickle: a model that subverts the child cannot make the parent run anything. The parent
 enforces the limits it was given: at `time_s` from provision, or when the child's resident memory passes
 `memory_bytes`, it kills the child with SIGKILL; a child that dies on its own (a crash, the OOM killer) is
-reported with its signal.
+reported with its signal; one that is still there `kill_grace_s` after its SIGKILL is ExecutorBroken.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from goat.executors.base import (
     ExecutionFailed,
     Executor,
     ExecutorArgs,
+    ExecutorBroken,
     ExecutorError,
     ModelFile,
     ProgressCallback,
@@ -138,9 +139,16 @@ class ForkedExecutor(Executor):
         raise ExecutorError(f"the evaluation process exited with code {os.waitstatus_to_exitcode(status)}")
 
     def _kill(self) -> None:
-        os.kill(self._pid, signal.SIGKILL)
-        os.waitpid(self._pid, 0)
-        self._pid = 0
+        """SIGKILL, and its effect awaited for at most KILL_GRACE: a process that outlives it is stuck in
+        the kernel (a wedged GPU driver), and it is left there."""
+        pid, self._pid = self._pid, 0
+        os.kill(pid, signal.SIGKILL)
+        if not select.select([self._pidfd], [], [], self.limits.kill_grace_s)[0]:
+            raise ExecutorBroken(
+                f"the evaluation process {pid} was sent SIGKILL and did not die within "
+                f"{self.limits.kill_grace_s:g} s (KILL_GRACE)"
+            )
+        os.waitpid(pid, 0)
 
     def _child(self, model: ModelFile, writer: Connection) -> NoReturn:
         """In the fork: confine, evaluate, report; never return into the caller's stack."""

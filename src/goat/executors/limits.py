@@ -11,6 +11,8 @@ from pydantic import ByteSize
 class Limits:
     time_s: int
     memory_bytes: int
+    kill_grace_s: float = 30.0
+    """How long a SIGKILLed evaluation process may take to die; past it, it is stuck in the kernel."""
 
     def time_exceeded(self) -> str:
         return f"time limit of {self.time_s} s exceeded"

@@ -3,10 +3,10 @@
 RQ forks a work-horse per job; the horse runs `run_job`, which hands the submission to
 goat.worker.evaluate (where an executor runs it under the limits). What RQ sees and goat must record is
 translated here into goat.worker.outcomes: a horse killed because the worker is stopping (queued again,
-without spending an attempt), a horse that died otherwise or a worker lost (queued again until
-MAX_ATTEMPTS), the job raising (an internal error). The heartbeat bound is settable, so a lost worker is
-found in seconds. Before forking, each job is vetted (queue/trust.py): only goat's evaluation of this
-deployment's submission runs.
+without spending an attempt), a horse that died otherwise, a worker lost, or a worker broken by an
+evaluation it could not end (queued again until MAX_ATTEMPTS; the broken worker stops), the job raising
+(an internal error). The heartbeat bound is settable, so a lost worker is found in seconds. Before forking,
+each job is vetted (queue/trust.py): only goat's evaluation of this deployment's submission runs.
 """
 
 from __future__ import annotations
@@ -25,10 +25,12 @@ from rq.job import Job
 
 from goat.core.config import get_settings
 from goat.core.processes import die_with_parent
+from goat.executors.base import ExecutorBroken
 from goat.queue.jobs import SERIALIZER
 from goat.queue.trust import Verdict, discard, give_back, vet
 from goat.storage.submissions import PLATFORM_FAILURE, SubmissionStore
 from goat.worker import context
+from goat.worker.broken import BROKEN_EXIT
 from goat.worker.evaluate import evaluate_submission
 from goat.worker.outcomes import Outcomes
 
@@ -54,6 +56,10 @@ def on_job_failure(
     again (until MAX_ATTEMPTS), anything else fails it for good."""
     if exc_type is AbandonedJobError:
         _lost(job, "worker lost")
+        return
+    if issubclass(exc_type, ExecutorBroken):
+        log.error("submission %s: %s", job.id, exc_value)
+        _lost(job, "worker broken")
         return
     log.error("submission %s: internal error: %s: %s", job.id, exc_type.__name__, exc_value)
     _outcomes(job).failed(job.id, reason=INTERNAL_ERROR, failure=PLATFORM_FAILURE)
@@ -95,6 +101,8 @@ class EvaluationWorker(Worker):
         self._stopped_horse = False
         self.stop_requested = False
         self._stop_requested_at = 0.0
+        self.broken = False
+        """An evaluation could not be ended: the work loop stops after that job (worker/broken.py)."""
 
     def request_stop(self, signum: int, frame: Any) -> None:
         """Warm shutdown: the current evaluation may finish within SHUTDOWN_GRACE, else it is queued again."""
@@ -124,14 +132,36 @@ class EvaluationWorker(Worker):
         else:
             self._stopped_horse = False
             super().execute_job(job, queue)
+            if self.broken:
+                self._stop_requested = True  # RQ's own flag: its loop ends before the next dequeue
+
+    def handle_exception(self, job: Job, *exc_info: Any) -> None:
+        """In the horse: an evaluation that could not be ended breaks the worker (perform_job says so)."""
+        if exc_info[0] is not None and issubclass(exc_info[0], ExecutorBroken):
+            self.broken = True
+        super().handle_exception(job, *exc_info)
+
+    def perform_job(self, job: Job, queue: Any, execution: Any) -> bool:
+        """In the horse, once RQ has recorded the job's end (a broken one queued again by on_job_failure
+        and RQ's retry): a broken worker's horse exits with BROKEN_EXIT, its only word to the worker."""
+        performed = super().perform_job(job, queue, execution)
+        if self.broken:
+            os._exit(BROKEN_EXIT)
+        return performed
 
     def wait_for_horse(self) -> tuple[int | None, int | None, Any]:
-        """Until the horse exits, or the stop's grace runs out; RQ's monitor interrupts it to heartbeat."""
+        """Until the horse exits, or the stop's grace runs out; RQ's monitor interrupts it to heartbeat. A
+        horse's BROKEN_EXIT marks this worker broken; its job's end is recorded already, so RQ is told it
+        exited normally."""
         with contextlib.suppress(ChildProcessError):
             if self._horse_outlives_grace():
                 self._stopped_horse = True
                 self.kill_horse(signal.SIGKILL)
-            return os.wait4(self.horse_pid, 0)
+            pid, status, rusage = os.wait4(self.horse_pid, 0)
+            if os.WIFEXITED(status) and os.WEXITSTATUS(status) == BROKEN_EXIT:
+                self.broken = True
+                return pid, os.EX_OK, rusage
+            return pid, status, rusage
         return None, None, None
 
     def _horse_outlives_grace(self) -> bool:

@@ -28,6 +28,7 @@ from goat.queue.workers import forget_dead_workers
 from goat.storage.submissions import SubmissionStore
 from goat.tasks import load_registry
 from goat.worker import context
+from goat.worker.broken import BrokenMark, WorkerBroken
 
 log = logging.getLogger(__name__)
 
@@ -71,12 +72,18 @@ def ready_device(settings: Settings, *, index: int) -> tuple[Device, str]:
 
 def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
     """Runs until SIGTERM/SIGINT; a Redis outage pauses it and it reconnects by itself. Raises ForeignRedis
-    when its Redis holds another deployment's queue."""
+    when its Redis holds another deployment's queue, WorkerBroken when an evaluation could not be ended;
+    after that, the next start waits for the device (worker/broken.py)."""
     connection, deployment = open_redis(settings)
-    device, provider = ready_device(settings, index=index)
     worker_id = settings.worker_id or f"{socket.gethostname()}-{index + 1}"
+    broken = BrokenMark(settings.data_dir, worker_id)
+    device, provider = broken.wait_until_ready(lambda: ready_device(settings, index=index))
     threads = intra_op_threads(settings, device=device, workers=workers)
-    limits = Limits(time_s=settings.job_timeout, memory_bytes=int(settings.eval_memory_limit))
+    limits = Limits(
+        time_s=settings.job_timeout,
+        memory_bytes=int(settings.eval_memory_limit),
+        kill_grace_s=settings.kill_grace,
+    )
     context.install(
         context.WorkerContext(
             settings=settings,
@@ -112,6 +119,9 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
             worker.work(logging_level=settings.log_level.upper())
         except RedisError as error:  # RQ's teardown talks to Redis too
             log.warning("worker loop ended on a Redis error: %s", error)
+        if worker.broken:
+            broken.set(f"an evaluation process outlived its SIGKILL by KILL_GRACE, {settings.kill_grace:g} s")
+            raise WorkerBroken(f"an evaluation process on {device.label} could not be ended; see above")
         if worker.stop_requested:
             return
         time.sleep(1.0)
