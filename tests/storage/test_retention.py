@@ -55,14 +55,27 @@ class Submissions:
         )
         return self.store.create(new).id
 
-    def add(self, team: int, sha256: str, *, score: float | None, age: timedelta, task: str = "task2") -> str:
-        """Completed with `score`, failed by the model when None; finished `age` ago."""
+    def add(
+        self,
+        team: int,
+        sha256: str,
+        *,
+        score: float | None,
+        age: timedelta,
+        task: str = "task2",
+        private: float | None = None,
+    ) -> str:
+        """Completed with `score` (and `private` on the private part), failed by the model when None;
+        finished `age` ago."""
         submission = self.queued(team, sha256, task=task)
         self.store.mark_running(submission, worker_id="w")
         if score is None:
             self.store.mark_failed(submission, error="NaN", failure=MODEL_FAILURE)
         else:
-            self.store.mark_completed(submission, result={"score": score}, score=score, previews=[b"png"])
+            result = {"score": score}
+            self.store.mark_completed(
+                submission, result=result, score=score, private_score=private, previews=[b"png"]
+            )
         with session_scope(self.url) as session:
             session.execute(
                 update(Submission).where(Submission.id == submission).values(finished_at=utcnow() - age)
@@ -84,6 +97,7 @@ def test_old_models_go_but_each_teams_best_and_every_result_stay(database_url: s
     }
     kept = {
         "a's best": rows.add(a, model("best"), score=0.9, age=OLD),
+        "a's best on the private part": rows.add(a, model("private"), score=0.15, age=OLD, private=0.99),
         "recent": rows.add(a, model("recent", age=timedelta(0)), score=0.4, age=timedelta(hours=1)),
         "b's best, however low": rows.add(b, model("low"), score=0.1, age=OLD),
         "of a task goat no longer has": rows.add(a, model("elsewhere"), score=0.2, age=OLD, task="gone"),
