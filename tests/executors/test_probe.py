@@ -19,6 +19,13 @@ def test_cpu_probe_runs_one_batch_on_the_cpu_provider() -> None:
     assert result.batch_s is not None
 
 
+def test_a_probe_past_its_time_is_a_failure_with_the_reason() -> None:
+    """An interpreter does not even start in a millisecond: the probe is given up, not waited for."""
+    result = run_isolated(Device(provider=CPU, label="cpu"), OPTIONS, timeout_s=0.001)
+    assert not result.ok
+    assert result.error == "the probe did not finish within 0.001 s"
+
+
 def test_a_cuda_session_that_came_up_on_the_cpu_is_refused_with_the_reason() -> None:
     """On this CPU-only build ORT accepts the CUDA provider and quietly runs on the CPU."""
     device = Device(

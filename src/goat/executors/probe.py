@@ -11,6 +11,7 @@ through the worker's own `create_session`, providers and IOBinding placement, on
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
@@ -31,6 +32,8 @@ from goat.executors.runtime import GpuOptions, create_session, ort_device
 
 BATCH, CHANNELS, SIZE, CLASSES = 8, 3, 64, 4
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_REAP_S = 5.0
+"""How long a killed probe is waited for; one stuck in the driver is left behind."""
 _LOG_MARKERS = ("[E:onnxruntime", "[W:onnxruntime", "Failed to", "Error", "error")
 
 
@@ -116,22 +119,27 @@ def run_here(device: Device, gpu: GpuOptions) -> ProbeResult:
 
 def run_isolated(device: Device, gpu: GpuOptions, *, timeout_s: float = 180.0) -> ProbeResult:
     """`run_here` in a fresh interpreter (nothing CUDA in this one, so it may still fork); ORT's stderr
-    kept for the reason a provider did not load."""
+    kept for the reason a provider did not load. A probe past `timeout_s` is killed and waited for only
+    briefly: on a wedged driver the kill may not take (worker/broken.py probes again later)."""
     request = json.dumps({"device": asdict(device), "gpu": _gpu_json(gpu)})
+    probe = subprocess.Popen(
+        [sys.executable, "-m", "goat.executors.probe", request],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "goat.executors.probe", request],
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-        )
+        stdout, stderr = probe.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
-        return ProbeResult(device=device.label, error=f"the probe did not finish within {timeout_s:.0f} s")
-    stderr = _ANSI.sub("", done.stderr)
+        probe.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            probe.communicate(timeout=_REAP_S)
+        return ProbeResult(device=device.label, error=f"the probe did not finish within {timeout_s:g} s")
+    stderr = _ANSI.sub("", stderr)
     log = [line.strip() for line in stderr.splitlines() if any(m in line for m in _LOG_MARKERS)]
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        failed = f"the probe exited with {done.returncode}"
+    lines = stdout.strip().splitlines()
+    if probe.returncode != 0 or not lines:
+        failed = f"the probe exited with {probe.returncode}"
         return ProbeResult(device=device.label, error=failed, log=log or stderr.splitlines()[-3:])
     result = ProbeResult(**json.loads(lines[-1]))
     result.log = log
