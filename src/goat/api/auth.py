@@ -1,6 +1,8 @@
 """What each caller may do, as route dependencies: upload, read a submission, administer teams.
 
-Every call that needs a token reads `Authorization: Bearer <token>` (api/authenticator.py says whose it is).
+Every call that needs a token reads `Authorization: Bearer <token>` (api/authenticator.py says whose it is),
+or, from a browser signed in to the web pages, the session cookie (web/sessions.py): then a request that
+changes something must also carry the session's CSRF token.
 A missing or unknown token is a 401 that says how to get one; a submission of another team is a 404, never
 a 403, so that a stranger cannot even learn that an id exists.
 """
@@ -9,17 +11,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from goat.api.authenticator import ANONYMOUS, Caller
 from goat.api.deps import ServicesDep
+from goat.api.services import Services
 from goat.storage.tables import Submission
+from goat.web.sessions import CSRF_HEADER, SAFE_METHODS, Session
 
 HOW_TO_GET_A_TOKEN = (
     "ask the organiser for your team's token (they create it with `goat team add NAME`), then run "
     "`goat login` or send the header 'Authorization: Bearer <token>'"
 )
+
+
+CSRF_REFUSAL = "the page's CSRF token is missing or stale; reload the page and try again"
 
 
 def unauthorized(detail: str) -> HTTPException:
@@ -30,14 +37,36 @@ _bearer = HTTPBearer(auto_error=False, description="A team's token, or the organ
 
 
 def presented_caller(
-    services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller | None:
-    """The caller of a valid token; None without one; 401 for a token that is not (or no longer) valid."""
+    """The caller of a valid token; None without one; 401 for a token that is not (or no longer) valid.
+    Without a token, the signed-in session's caller; a session whose token was revoked counts as none."""
     if credentials is None:
-        return None
+        return session_caller(request, services)
     caller = services.auth.identify(credentials.credentials)
     if caller is None:
         raise unauthorized(f"this token is not valid (revoked or replaced?); {HOW_TO_GET_A_TOKEN}")
+    return caller
+
+
+def signed_in(request: Request, services: Services) -> tuple[Caller, Session] | None:
+    """The request's session and its caller; None without one, or when its token is no longer valid."""
+    session = services.sessions.read(request)
+    caller = None if session is None else services.auth.identify_digest(session.token_sha256)
+    return None if caller is None or session is None else (caller, session)
+
+
+def session_caller(request: Request, services: Services) -> Caller | None:
+    """The caller of the request's session cookie; a change (POST, DELETE) through the API needs the
+    session's CSRF token in the X-CSRF-Token header (a page's form sends it as a field instead)."""
+    found = signed_in(request, services)
+    if found is None:
+        return None
+    caller, session = found
+    if request.method not in SAFE_METHODS and not session.csrf_matches(request.headers.get(CSRF_HEADER)):
+        raise HTTPException(403, CSRF_REFUSAL)
     return caller
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -24,6 +25,7 @@ from goat.core.config import Settings, get_settings
 from goat.core.drawn_secrets import with_drawn_secrets
 from goat.queue.connection import redacted, redis_url
 from goat.tasks import load_registry
+from goat.web import app as web
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await services.changes.stop()
             services.close()
 
-    app = FastAPI(
+    # Swagger UI and ReDoc from files fastapi-offline ships: /docs works without the internet.
+    app = FastAPIOffline(
         title="goat",
         version=__version__,
         description="Submit an ONNX model; goat evaluates it on a hidden test set and reports its score.",
@@ -72,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(teams.router)
     app.include_router(shared_models.router)
     app.mount("/metrics", make_asgi_app())
+    web.install(app)
     _install_error_handlers(app)
     return app
 
@@ -107,6 +111,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         routes share /admin/teams; Starlette names only the first one's)."""
         if error.status_code == 405:
             error.headers = {**(error.headers or {}), "Allow": ", ".join(_allowed_methods(app, request))}
+        if web.is_page(request):
+            return web.error_page(request, error.status_code, str(error.detail))
         return await http_exception_handler(request, error)
 
     @app.exception_handler(RequestValidationError)

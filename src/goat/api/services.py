@@ -23,6 +23,7 @@ from goat.storage.reveals import RevealStore
 from goat.storage.submissions import SubmissionStore
 from goat.storage.teams import TeamStore
 from goat.tasks import TaskRegistry
+from goat.web.sessions import SessionSigner, session_key
 from goat.worker.outcomes import Outcomes
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class Services:
     teams: TeamStore
     reveals: RevealStore
     auth: Authenticator
+    sessions: SessionSigner
     models: ModelStore
     checker: ModelChecker
     sweeper: Sweeper
@@ -54,7 +56,8 @@ class Services:
         submissions = SubmissionStore(settings.resolved_database_url, on_change=partial(announce, redis))
         policy = JobPolicy.from_settings(settings, deployment=deployment)
         teams = TeamStore(settings.resolved_database_url)
-        auth = Authenticator(teams, admin_token=admin_token(settings), admin_team=teams.ensure_admin())
+        organiser = admin_token(settings)
+        auth = Authenticator(teams, admin_token=organiser, admin_team=teams.ensure_admin())
         queue = evaluation_queue(redis)
         models = ModelStore(settings.upload_dir)
         sweeper = Sweeper(
@@ -78,6 +81,7 @@ class Services:
             teams=teams,
             reveals=RevealStore(settings.resolved_database_url),
             auth=auth,
+            sessions=SessionSigner(session_key(organiser), max_age_s=settings.session_max_age),
             models=models,
             checker=ModelChecker(
                 timeout=settings.check_timeout, memory_limit_bytes=settings.check_memory_limit

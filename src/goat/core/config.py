@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     allow_anonymous: bool = Field(default=False, alias="ALLOW_ANONYMOUS")
     """True: uploads without a token are accepted (a private machine), named by the `name` field."""
     leaderboard_public: bool = Field(default=True, alias="LEADERBOARD_PUBLIC")
+    session_max_age: int = Field(default=8 * 3600, alias="SESSION_MAX_AGE", ge=60)
+    """Seconds a web sign-in lasts (web/sessions.py); a revoked or replaced token ends it at once."""
 
     # Workers.
     worker_count: int | None = Field(default=None, alias="WORKER_COUNT", ge=0)

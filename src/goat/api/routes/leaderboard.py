@@ -13,8 +13,10 @@ from fastapi import APIRouter, Query
 from goat.api.auth import OPTIONAL_TOKEN, AdminDep, LeaderboardReaderDep
 from goat.api.deps import ServicesDep, TaskDep
 from goat.api.schemas import Leaderboard, LeaderboardEntry, Revealed, errors
+from goat.api.services import Services
 from goat.executors.results import Result
 from goat.storage.submissions import as_utc
+from goat.tasks import Task
 
 router = APIRouter()
 
@@ -33,6 +35,11 @@ def leaderboard(
     task: TaskDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> Leaderboard:
+    return standings(services, task, limit=limit)
+
+
+def standings(services: Services, task: Task, *, limit: int) -> Leaderboard:
+    """The task's leaderboard, as the API answers it and the web page shows it."""
     definition = task.definition
     revealed_at = services.reveals.revealed_at(task.name)
     rows = services.submissions.ranking(

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Query
 
 from goat.api.auth import MemberDep
 from goat.api.deps import ServicesDep
-from goat.api.schemas import Me, SubmissionSummary, errors, quota_of
+from goat.api.authenticator import Caller
+from goat.api.schemas import Me, Quota, SubmissionSummary, errors, quota_of
+from goat.api.services import Services
 from goat.storage.quota import usage_by_task
 from goat.storage.submissions import as_utc, utcnow
 
@@ -23,16 +25,6 @@ router = APIRouter()
 )
 def me(services: ServicesDep, caller: MemberDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Me:
     rows = services.submissions.of_team(caller.team_id, limit=limit) if caller.team_id is not None else []
-    quota = None
-    if not caller.admin and caller.team_id is not None:
-        usage = usage_by_task(
-            services.submissions.url,
-            team_id=caller.team_id,
-            tasks=services.tasks,
-            now=utcnow(),
-            limit=services.settings.submissions_per_day,
-        )
-        quota = {task: quota_of(used) for task, used in usage.items()}
     return Me(
         team=caller.team,
         admin=caller.admin,
@@ -47,5 +39,19 @@ def me(services: ServicesDep, caller: MemberDep, limit: Annotated[int, Query(ge=
             )
             for row in rows
         ],
-        quota=quota,  # type: ignore[arg-type]
+        quota=quota_by_task(services, caller),  # type: ignore[arg-type]
     )
+
+
+def quota_by_task(services: Services, caller: Caller) -> dict[str, Quota | None] | None:
+    """The team's daily quota of each task; None for the organiser and anonymous callers (no limit)."""
+    if caller.admin or caller.team_id is None:
+        return None
+    usage = usage_by_task(
+        services.submissions.url,
+        team_id=caller.team_id,
+        tasks=services.tasks,
+        now=utcnow(),
+        limit=services.settings.submissions_per_day,
+    )
+    return {task: quota_of(used) for task, used in usage.items()}

@@ -25,12 +25,12 @@ router = APIRouter(prefix="/submit")
 )
 def queue_status(services: ServicesDep, caller: PresentedDep) -> QueueStatus:
     try:
-        return _snapshot(services, details=caller is not None and caller.admin)
+        return snapshot(services, details=caller is not None and caller.admin)
     except RedisError:
         raise HTTPException(503, "the queue (Redis) is not answering") from None
 
 
-def _snapshot(services: Services, *, details: bool) -> QueueStatus:
+def snapshot(services: Services, *, details: bool) -> QueueStatus:
     """Counts for anyone; which submissions run where (hosts, pids, ids) only with `details`: an id is
     never shown to a stranger, nor the machines to a participant."""
     ids = running_ids(services.queue)

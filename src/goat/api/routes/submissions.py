@@ -142,9 +142,9 @@ async def status(
     if not wait:
         return await run_in_threadpool(_read_status, services, task, submission_id, caller)
     async with services.changes.watch(submission_id) as changed:
-        row = await run_in_threadpool(_find, services, task, submission_id, caller)
+        row = await run_in_threadpool(find_submission, services, task, submission_id, caller)
         if row.status not in UNFINISHED:
-            return _describe(services, row, caller)  # a finished row needs nothing from Redis
+            return describe_submission(services, row, caller)  # a finished row needs nothing from Redis
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), wait)
     return await run_in_threadpool(_read_status, services, task, submission_id, caller)
@@ -168,7 +168,7 @@ def cancel(
     task: TaskDep,
     submission_id: Annotated[str, Path(pattern=SUBMISSION_ID, description="As returned by the upload.")],
 ) -> StatusResponse:
-    row = _find(services, task, submission_id, caller)
+    row = find_submission(services, task, submission_id, caller)
     if not services.submissions.mark_cancelled(row.id, by=caller.team or "an anonymous caller"):
         ended = services.submissions.get(row.id)
         status = ended.status if ended is not None else "gone"
@@ -181,7 +181,7 @@ def cancel(
 
 
 def _read_status(services: Services, task: Task, submission_id: str, caller: Caller) -> StatusResponse:
-    return _describe(services, _find(services, task, submission_id, caller), caller)
+    return describe_submission(services, find_submission(services, task, submission_id, caller), caller)
 
 
 def _visible_result(row: Submission, caller: Caller) -> dict[str, Any] | None:
@@ -190,16 +190,23 @@ def _visible_result(row: Submission, caller: Caller) -> dict[str, Any] | None:
     return {name: value for name, value in row.result.items() if name != "private"}
 
 
-def _find(services: Services, task: Task, submission_id: str, caller: Caller) -> Submission:
+def find_submission(services: Services, task: Task, submission_id: str, caller: Caller) -> Submission:
     """The submission, if the caller may read it; otherwise the same 404 as for an id that does not exist."""
-    row = services.submissions.get(submission_id)
-    anyones = services.settings.allow_anonymous
-    if row is None or row.task != task.name or not can_read(caller, row, allow_anonymous=anyones):
+    row = readable_submission(services, submission_id, caller)
+    if row is None or row.task != task.name:
         raise HTTPException(404, f"no submission {submission_id} for task {task.name}")
     return row
 
 
-def _describe(services: Services, row: Submission, caller: Caller) -> StatusResponse:
+def readable_submission(services: Services, submission_id: str, caller: Caller) -> Submission | None:
+    """The submission, if it exists and the caller may read it."""
+    row = services.submissions.get(submission_id)
+    if row is None or not can_read(caller, row, allow_anonymous=services.settings.allow_anonymous):
+        return None
+    return row
+
+
+def describe_submission(services: Services, row: Submission, caller: Caller) -> StatusResponse:
     """The row, with the queue position and progress live from Redis while it is unfinished; the private
     part's scores and the error's detail only for the organiser."""
     return StatusResponse(
@@ -248,7 +255,7 @@ def preview(
     submission_id: Annotated[str, Path(pattern=SUBMISSION_ID)],
     index: Annotated[int, Path(ge=0, le=1000)],
 ) -> Response:
-    row = _find(services, task, submission_id, caller)
+    row = find_submission(services, task, submission_id, caller)
     png = services.submissions.preview(row.id, index)
     if png is None:
         raise HTTPException(404, f"submission {row.id} has no preview {index}")

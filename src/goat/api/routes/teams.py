@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Path
 
 from goat.api.auth import AdminDep
 from goat.api.deps import ServicesDep
+from goat.api.services import Services
 from goat.api.schemas import TeamInfo, TeamName, TeamToken, errors
 from goat.core import tokens
 from goat.storage.submissions import as_utc
@@ -22,7 +23,7 @@ _OF_A_TEAM = errors({**_ADMIN_ONLY, 404: "No such team"})
 NameInPath = Annotated[str, Path(description="The team's name, any case.", max_length=256)]
 
 
-def _info(team: Team) -> TeamInfo:
+def team_info(team: Team) -> TeamInfo:
     return TeamInfo(
         name=team.name,
         active=team.token_sha256 is not None,
@@ -39,9 +40,14 @@ def _info(team: Team) -> TeamInfo:
     summary="Make a team; its token is in the answer, once",
 )
 def add_team(services: ServicesDep, _: AdminDep, body: TeamName) -> TeamToken:
+    return make_team(services, body.name)
+
+
+def make_team(services: Services, name: str) -> TeamToken:
+    """The new team and its token (the API's answer and the organiser's page); 422 or 409 refuses it."""
     token = tokens.new_token()
     try:
-        team = services.teams.create(body.name, token_sha256=tokens.digest(token))
+        team = services.teams.create(name, token_sha256=tokens.digest(token))
     except InvalidTeamName as invalid:
         raise HTTPException(422, str(invalid)) from None
     except DuplicateTeam as duplicate:
@@ -51,7 +57,7 @@ def add_team(services: ServicesDep, _: AdminDep, body: TeamName) -> TeamToken:
 
 @router.get("", response_model=list[TeamInfo], responses=errors(_ADMIN_ONLY), summary="Every team")
 def list_teams(services: ServicesDep, _: AdminDep) -> list[TeamInfo]:
-    return [_info(team) for team in services.teams.all()]
+    return [team_info(team) for team in services.teams.all()]
 
 
 # This route and the next are alike in shape (a team by name, its refusals); each changes it differently.
@@ -62,6 +68,10 @@ def list_teams(services: ServicesDep, _: AdminDep) -> list[TeamInfo]:
     summary="Issue the team a new token; the old one stops working at once",
 )
 def new_token(services: ServicesDep, _: AdminDep, name: NameInPath) -> TeamToken:
+    return replace_token(services, name)
+
+
+def replace_token(services: Services, name: str) -> TeamToken:
     token = tokens.new_token()
     team = _known(lambda: services.teams.replace_token(name, token_sha256=tokens.digest(token)))
     return TeamToken(name=team.name, token=token)
@@ -74,8 +84,11 @@ def new_token(services: ServicesDep, _: AdminDep, name: NameInPath) -> TeamToken
     summary="Revoke the team's token at once (its submissions stay)",
 )
 def revoke_team(services: ServicesDep, _: AdminDep, name: NameInPath) -> TeamInfo:
-    revoked = _known(lambda: services.teams.revoke(name))
-    return _info(revoked)
+    return revoke(services, name)
+
+
+def revoke(services: Services, name: str) -> TeamInfo:
+    return team_info(_known(lambda: services.teams.revoke(name)))
 
 
 def _known(change: Callable[[], Team]) -> Team:
