@@ -147,9 +147,9 @@ def test_a_completed_submission_shows_previews_on_public_images(system: GoatSyst
     model = depth_model(models_dir / "m.onnx", image_size=system.settings.image_size)
     final = system.client.wait(system.client.submit(model)["submission_id"], timeout=120)
     size = system.settings.image_size
-    assert final["result"]["previews"] == system.settings.preview_count == 2
+    assert final["result"]["previews"] == system.settings.preview_count == 4
     assert final["previews"] == [
-        f"/submit/task2/previews/{final['submission_id']}/{index}.png" for index in range(2)
+        f"/submit/task2/previews/{final['submission_id']}/{index}.png" for index in range(4)
     ]
     for path in final["previews"]:
         response = httpx.get(f"{system.url}{path}", headers=system.headers, timeout=10)

@@ -150,7 +150,8 @@ class LeaderboardEntry(BaseModel):
         default=None, description="The private part's score and metrics, once the organiser revealed them."
     )
     throughput_ips: float
-    finished_at: datetime
+    submissions: int = Field(description="The entrant's submissions of the task, whatever became of them.")
+    finished_at: datetime = Field(description="When the best submission, the one ranked, finished.")
 
 
 class Leaderboard(BaseModel):

@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ByteSize, Field, SecretStr, model_validator
+from pydantic import AliasChoices, ByteSize, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -98,8 +98,11 @@ class Settings(BaseSettings):
     split_key: SecretStr | None = Field(default=None, alias="SPLIT_KEY")
     """Chooses the private samples; None: a secret drawn at first start and kept in DATA_DIR."""
 
-    preview_count: int = Field(default=2, alias="PREVIEW_COUNT", ge=0, le=16)
-    """Pictures of each model's predictions on public images (tasks/previews.py); 0: none."""
+    preview_count: int = Field(
+        default=4, validation_alias=AliasChoices("PREVIEW_SAMPLES", "PREVIEW_COUNT"), ge=0, le=16
+    )
+    """Pictures of each model's predictions on public images (tasks/previews.py); 0: none. PREVIEW_SAMPLES,
+    or PREVIEW_COUNT, its name before the web pages, which show four."""
 
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from goat.storage.database import session_scope
 from goat.storage.quota import counted
@@ -48,10 +49,10 @@ class Copy:
     error_detail: str | None
 
 
-def submitted_models(url: str, *, limit: int, shared_only: bool) -> dict[str, list[Copy]]:
-    """Each model (by sha256) teams submitted, or with `shared_only` each that more than one team
-    submitted (the `limit` most recently submitted), with every team's submissions of it, oldest first."""
-    shared = (
+def model_digests(*, limit: int | None, shared_only: bool) -> ScalarSelect[str]:
+    """The digests of the models teams submitted (with `shared_only`: more than one team), the `limit`
+    most recently submitted, as a subquery."""
+    digests = (
         select(Submission.model_sha256)
         .where(Submission.team_id.is_not(None))
         .group_by(Submission.model_sha256)
@@ -59,11 +60,17 @@ def submitted_models(url: str, *, limit: int, shared_only: bool) -> dict[str, li
         .limit(limit)
     )
     if shared_only:
-        shared = shared.having(func.count(func.distinct(Submission.team_id)) > 1)
+        digests = digests.having(func.count(func.distinct(Submission.team_id)) > 1)
+    return digests.scalar_subquery()
+
+
+def submitted_models(url: str, *, limit: int, shared_only: bool) -> dict[str, list[Copy]]:
+    """Each model (by sha256) teams submitted, or with `shared_only` each that more than one team
+    submitted (the `limit` most recently submitted), with every team's submissions of it, oldest first."""
     query = (
         select(Submission, Team.name)
         .join(Team, Team.id == Submission.team_id)
-        .where(Submission.model_sha256.in_(shared.scalar_subquery()))
+        .where(Submission.model_sha256.in_(model_digests(limit=limit, shared_only=shared_only)))
         .order_by(Submission.created_at)
     )
     copies: dict[str, list[Copy]] = defaultdict(list)

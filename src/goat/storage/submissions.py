@@ -62,6 +62,15 @@ def new_row(new: NewSubmission) -> Submission:
     return Submission(**asdict(new), status=QUEUED, attempts=0, created_at=utcnow())
 
 
+Entrant = tuple[int | None, str | None]
+"""Who a leaderboard ranks: a team (its id), or an anonymous participant (the name given)."""
+
+
+def entrant(row: Submission) -> Entrant:
+    """A team's submissions rank as one; an anonymous one with its name, or alone without one."""
+    return (row.team_id, None) if row.team_id is not None else (None, row.participant or row.id)
+
+
 class SubmissionStore:
     """Reads and writes submission rows; every write is one short transaction."""
 
@@ -195,13 +204,27 @@ class SubmissionStore:
         )
         if unranked_team is not None:
             query = query.where(or_(Submission.team_id.is_(None), Submission.team_id != unranked_team))
-        seen: set[tuple[int | None, str | None]] = set()
+        seen: set[Entrant] = set()
         with session_scope(self.url) as session:
             for row in session.scalars(query.execution_options(yield_per=500)):
-                key = (row.team_id, None) if row.team_id is not None else (None, row.participant or row.id)
+                key = entrant(row)
                 if key not in seen:
                     seen.add(key)
                     yield row
+
+    def entries(self, task: str) -> dict[Entrant, int]:
+        """How many submissions of `task` each entrant made (every status), keyed as `entrant` keys them."""
+        query = (
+            select(Submission.team_id, Submission.participant, func.count())
+            .where(Submission.task == task)
+            .group_by(Submission.team_id, Submission.participant)
+        )
+        counts: dict[Entrant, int] = {}
+        with session_scope(self.url) as session:
+            for team_id, participant, count in session.execute(query):
+                key = (team_id, None) if team_id is not None else (None, participant)
+                counts[key] = counts.get(key, 0) + count
+        return counts
 
     def of_team(self, team_id: int, *, limit: int) -> list[Submission]:
         """The team's submissions, newest first."""

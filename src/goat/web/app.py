@@ -8,12 +8,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from goat.web.pages import account, home
+from goat.web.pages import account, boards, home, organiser, submissions
 from goat.web.pages.routing import is_page
 from goat.web.templating import HERE, Visitor, render
 from goat.web.visitors import SignInNeeded, sign_in_url, visitor
 
-PAGES = (home, account)
+PAGES = (home, account, submissions, boards, organiser)
 
 TITLES = {401: "Sign in needed", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
 

@@ -17,6 +17,8 @@ from goat.api.authenticator import Caller
 from goat.web.sessions import CSRF_FIELD, Session
 
 HERE = Path(__file__).parent
+NOTHING = Markup("&ndash;")
+"""What a page shows where there is no value yet."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def number(value: object) -> str:
 def moment(value: datetime | None) -> Markup:
     """A <time> element in UTC, to the second."""
     if value is None:
-        return Markup("–")
+        return NOTHING
     return Markup('<time datetime="{}">{}</time>').format(
         value.isoformat(), value.strftime("%Y-%m-%d %H:%M:%S UTC")
     )
@@ -59,7 +61,7 @@ def moment(value: datetime | None) -> Markup:
 
 def seconds(value: float | None) -> str:
     if value is None:
-        return "–"
+        return NOTHING
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.1f} s"
 
 

@@ -15,7 +15,7 @@ from goat.api.deps import ServicesDep, TaskDep
 from goat.api.schemas import Leaderboard, LeaderboardEntry, Revealed, errors
 from goat.api.services import Services
 from goat.executors.results import Result
-from goat.storage.submissions import as_utc
+from goat.storage.submissions import as_utc, entrant
 from goat.tasks import Task
 
 router = APIRouter()
@@ -49,6 +49,7 @@ def standings(services: Services, task: Task, *, limit: int) -> Leaderboard:
         unranked_team=services.auth.admin_team_id,
         by_private=revealed_at is not None,
     )
+    made = services.submissions.entries(task.name)
     entries = []
     for rank, row in enumerate(rows, start=1):
         result = Result.model_validate(row.result)
@@ -61,6 +62,7 @@ def standings(services: Services, task: Task, *, limit: int) -> Leaderboard:
                 metrics=result.metrics,
                 private=result.private if revealed_at is not None else None,
                 throughput_ips=result.performance.throughput_ips,
+                submissions=made.get(entrant(row), 1),
                 finished_at=as_utc(row.finished_at),  # type: ignore[arg-type]
             )
         )

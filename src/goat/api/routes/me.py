@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from goat.api.auth import MemberDep
-from goat.api.deps import ServicesDep
 from goat.api.authenticator import Caller
+from goat.api.deps import ServicesDep
 from goat.api.schemas import Me, Quota, SubmissionSummary, errors, quota_of
 from goat.api.services import Services
 from goat.storage.quota import usage_by_task

@@ -168,7 +168,12 @@ def cancel(
     task: TaskDep,
     submission_id: Annotated[str, Path(pattern=SUBMISSION_ID, description="As returned by the upload.")],
 ) -> StatusResponse:
-    row = find_submission(services, task, submission_id, caller)
+    cancel_submission(services, find_submission(services, task, submission_id, caller), caller)
+    return _read_status(services, task, submission_id, caller)
+
+
+def cancel_submission(services: Services, row: Submission, caller: Caller) -> None:
+    """Cancel a submission the caller may read (the API's DELETE and the pages' button); 409 once finished."""
     if not services.submissions.mark_cancelled(row.id, by=caller.team or "an anonymous caller"):
         ended = services.submissions.get(row.id)
         status = ended.status if ended is not None else "gone"
@@ -177,7 +182,6 @@ def cancel(
         withdraw(services.queue, row.id)
     except RedisError as error:
         log.warning("cancelled %s, but its job was not withdrawn (Redis): %s", row.id, error)
-    return _read_status(services, task, submission_id, caller)
 
 
 def _read_status(services: Services, task: Task, submission_id: str, caller: Caller) -> StatusResponse:

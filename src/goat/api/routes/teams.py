@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, Path
 
 from goat.api.auth import AdminDep
 from goat.api.deps import ServicesDep
-from goat.api.services import Services
 from goat.api.schemas import TeamInfo, TeamName, TeamToken, errors
+from goat.api.services import Services
 from goat.core import tokens
 from goat.storage.submissions import as_utc
 from goat.storage.tables import Team

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import HTTPException, Path, Query
+from fastapi import Form, HTTPException, Path, Query
 from starlette.requests import Request
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from goat.api.deps import ServicesDep
 from goat.api.routes.me import quota_by_task
-from goat.api.routes.submissions import SUBMISSION_ID, describe_submission, readable_submission
+from goat.api.routes.submissions import (
+    SUBMISSION_ID,
+    cancel_submission,
+    describe_submission,
+    readable_submission,
+)
 from goat.api.routes.tasks import describe
+from goat.web.pages.account import local_path
 from goat.web.pages.routing import page_router
 from goat.web.templating import render
-from goat.web.visitors import MemberDep
+from goat.web.visitors import MemberDep, MemberFormDep
 
 router = page_router()
 
@@ -74,3 +80,19 @@ def submission(
         task=describe(task),
         filename=row.filename,
     )
+
+
+@router.post("/submissions/{submission_id}/cancel")
+def cancel(
+    services: ServicesDep,
+    who: MemberFormDep,
+    submission_id: SubmissionId,
+    back: Annotated[str, Form()] = "",
+) -> Response:
+    """The cancel button; then back to the page it was pressed on (the submission's, or the list)."""
+    assert who.caller is not None
+    row = readable_submission(services, submission_id, who.caller)
+    if row is None:
+        raise HTTPException(404, f"no submission {submission_id} of yours")
+    cancel_submission(services, row, who.caller)
+    return RedirectResponse(local_path(back, f"/submissions/{submission_id}"), status_code=303)
