@@ -100,6 +100,10 @@ class GoatClient:
     def revoke_team(self, name: str) -> dict[str, Any]:
         return self._json(self.http.delete(f"/admin/teams/{_quoted(name)}"))
 
+    def rerun(self, submission_id: str) -> dict[str, Any]:
+        """The organiser's: evaluate a finished submission's model again, as a new submission."""
+        return self._json(self.http.post(f"/admin/submissions/{submission_id}/rerun"))
+
     def wait(
         self,
         submission_id: str,

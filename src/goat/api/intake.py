@@ -209,6 +209,12 @@ def record_and_enqueue(
             admitted.row.id,
         )
         return admitted
+    queue_evaluation(services, new)
+    return admitted
+
+
+def queue_evaluation(services: Services, new: NewSubmission) -> None:
+    """Queue the new row's evaluation, in the queue's fair order; if Redis fails, the row is removed (503)."""
     try:
         enqueue_evaluation(services.queue, new.id, policy=services.policy)
     except RedisError:
@@ -222,8 +228,7 @@ def record_and_enqueue(
     log.info(
         "submission %s queued: task %s, model %s (%d bytes)",
         new.id,
-        task.name,
+        new.task,
         new.model_sha256,
         new.model_size_bytes,
     )
-    return admitted

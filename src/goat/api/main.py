@@ -19,7 +19,17 @@ from starlette.routing import Match, Route
 from goat import __version__
 from goat.api import intake
 from goat.api.metrics import QueueCollector, UploadMetrics
-from goat.api.routes import health, leaderboard, me, queue, shared_models, submissions, tasks, teams
+from goat.api.routes import (
+    health,
+    leaderboard,
+    me,
+    queue,
+    reruns,
+    shared_models,
+    submissions,
+    tasks,
+    teams,
+)
 from goat.api.services import Services
 from goat.core.config import Settings, get_settings
 from goat.core.drawn_secrets import with_drawn_secrets
@@ -74,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(me.router)
     app.include_router(teams.router)
     app.include_router(shared_models.router)
+    app.include_router(reruns.router)
     app.mount("/metrics", make_asgi_app())
     web.install(app)
     _install_error_handlers(app)

@@ -63,6 +63,9 @@ class SubmissionResponse(BaseModel):
         description="The team's daily quota of this task after this upload; null for the organiser and "
         "anonymous uploads, which are not limited.",
     )
+    rerun_of: str | None = Field(
+        default=None, description="Set for a re-run the organiser asked for: the submission it repeats."
+    )
 
 
 class Progress(BaseModel):
@@ -90,6 +93,9 @@ class StatusResponse(BaseModel):
         "quote values the model computed from the hidden test set.",
     )
     attempts: int = Field(description="How many times an evaluation of this submission has started.")
+    rerun_of: str | None = Field(
+        default=None, description="Set for a re-run the organiser asked for: the submission it repeats."
+    )
     model_sha256: str
     model_size_bytes: int
     created_at: datetime

@@ -3,7 +3,7 @@
 The rule is data: a submission counts while it is in a status of COUNTED_STATUSES, or failed with a kind
 of COUNTED_FAILURES. Refused uploads never have a row; a failure of goat's own (PLATFORM_FAILURE) gives its
 slot back; a submission cancelled before it started gives it back too (once started, it ran on goat's
-devices and counts). A failure recorded
+devices and counts). A re-run the organiser asked for is goat's too, and never counts. A failure recorded
 before revision 0004 has no kind (NULL) and counts as the model's: every such failure was, until then,
 charged to the participant, and platform failures were the rare exception.
 """
@@ -28,14 +28,16 @@ COUNTED_FAILURES = (MODEL_FAILURE,)
 
 
 def counted() -> ColumnElement[bool]:
-    """The SQL condition of a submission that uses a slot of its team's daily quota."""
+    """The SQL condition of a submission that uses a slot of its team's daily quota; a re-run the organiser
+    asked for never does."""
     failed_by_model = or_(Submission.failure.is_(None), Submission.failure.in_(COUNTED_FAILURES))
     cancelled_once_started = and_(Submission.status == CANCELLED, Submission.started_at.is_not(None))
-    return or_(
+    charged = or_(
         Submission.status.in_(COUNTED_STATUSES),
         and_(Submission.status == FAILED, failed_by_model),
         cancelled_once_started,
     )
+    return and_(Submission.rerun_of.is_(None), charged)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,8 @@ class NewSubmission:
     """The uploading team; None for an anonymous upload (ALLOW_ANONYMOUS)."""
     test_set: str | None = None
     """The fingerprint of the task's test set (Task.test_set_id)."""
+    rerun_of: str | None = None
+    """The submission the organiser asked to evaluate again; None for an upload."""
 
 
 class Waiting(NamedTuple):

@@ -74,6 +74,9 @@ class Submission(Base):
     test_set: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """The fingerprint of the task's test set it was evaluated on (Task.test_set_id): an upload is a
     duplicate only on the same one. None before revision 0004."""
+    rerun_of: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The submission this one evaluates again, at the organiser's request (POST /admin/submissions/{id}/
+    rerun): not counted in the team's quota. None for an upload."""
     score: Mapped[float | None] = mapped_column(nullable=True)
     """The score on the public part of the test set: all of it unless PRIVATE_FRACTION is above 0."""
     private_score: Mapped[float | None] = mapped_column(nullable=True)

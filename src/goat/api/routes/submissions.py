@@ -108,7 +108,7 @@ async def submit(
         status=row.status,  # type: ignore[arg-type]
         task=row.task,
         participant=row.participant,
-        queue_position=_position(services, row.id) if row.status == QUEUED else None,
+        queue_position=queue_position_of(services, row.id) if row.status == QUEUED else None,
         model_sha256=row.model_sha256,
         model_size_bytes=row.model_size_bytes,
         duplicate_of=row.id if admitted.duplicate else None,
@@ -218,13 +218,14 @@ def describe_submission(services: Services, row: Submission, caller: Caller) -> 
         task=row.task,
         participant=row.participant,
         status=row.status,  # type: ignore[arg-type]
-        queue_position=_position(services, row.id) if row.status == QUEUED else None,
+        queue_position=queue_position_of(services, row.id) if row.status == QUEUED else None,
         progress=_progress(services, row),
         result=_visible_result(row, caller),  # type: ignore[arg-type]
         previews=[preview_path(row, index) for index in range((row.result or {}).get("previews", 0))],
         error=row.error,
         error_detail=row.error_detail if caller.admin else None,
         attempts=row.attempts,
+        rerun_of=row.rerun_of,
         model_sha256=row.model_sha256,
         model_size_bytes=row.model_size_bytes,
         created_at=as_utc(row.created_at),
@@ -266,7 +267,7 @@ def preview(
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
-def _position(services: Services, submission_id: str) -> int | None:
+def queue_position_of(services: Services, submission_id: str) -> int | None:
     """Live from Redis; while Redis is down the status page still answers, without a position."""
     try:
         return queue_position(services.queue, submission_id)

@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from goat.api.deps import ServicesDep
+from goat.api.routes.reruns import rerun_submission
 from goat.api.routes.teams import make_team, replace_token, revoke, team_info
 from goat.api.schemas import SubmissionStatus, TeamToken
 from goat.storage.listing import Filters, submissions_matching
 from goat.web.pages.routing import page_router
+from goat.web.pages.submissions import SubmissionId
 from goat.web.templating import Visitor, render
 from goat.web.visitors import OrganiserDep, OrganiserFormDep
 
@@ -53,6 +55,13 @@ def new_token(request: Request, services: ServicesDep, who: OrganiserFormDep, na
 def revoke_team(services: ServicesDep, who: OrganiserFormDep, name: str) -> Response:
     revoke(services, name)
     return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/actions/submissions/{submission_id}/rerun")
+def rerun(services: ServicesDep, who: OrganiserFormDep, submission_id: SubmissionId) -> Response:
+    """Queued again as a new submission: its page follows it."""
+    new = rerun_submission(services, submission_id)
+    return RedirectResponse(f"/submissions/{new.id}", status_code=303)
 
 
 def _changed(
