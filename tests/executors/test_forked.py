@@ -79,15 +79,16 @@ def test_the_verbs_run_the_model_in_a_child_and_return_typed_outputs(
 
 
 def test_previews_are_drawn_on_the_public_images(test_set: base.TestSet, tmp_path: Path) -> None:
-    public = load_preview_set(TASK.input_spec, count=3, cache_dir=tmp_path)
+    public = load_preview_set(TASK, count=3, cache_dir=tmp_path)
     outputs = executor(test_set, previews=public).run(
         model=model_file(depth_model(tmp_path / "m.onnx", image_size=SIZE)), on_progress=lambda *_: None
     )
-    assert len(outputs.previews) == 3
+    assert len(outputs.previews) == len(outputs.preview_metrics) == 3
     for index, png in enumerate(outputs.previews):
         picture = np.asarray(Image.open(io.BytesIO(png)))
-        assert picture.shape == (SIZE, 2 * SIZE + GAP, 3)
+        assert picture.shape == (SIZE, 3 * SIZE + 2 * GAP, 3)
         assert np.array_equal(picture[:, :SIZE], public.rgb[index]), "the public image, beside its prediction"
+        assert set(outputs.preview_metrics[index]) == set(TASK.metrics)
 
 
 def test_the_time_limit_kills_the_child(test_set: base.TestSet, tmp_path: Path) -> None:

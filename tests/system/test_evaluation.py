@@ -13,6 +13,7 @@ from onnx import helper
 from PIL import Image
 
 from goat.client import GoatError
+from goat.tasks.depth.task import TASK2
 from goat.tasks.previews import GAP
 from tests.support.models import depth_model, mean_model, save_model
 from tests.support.scoring import expected_metrics
@@ -154,11 +155,12 @@ def test_a_completed_submission_shows_previews_on_public_images(system: GoatSyst
     for path in final["previews"]:
         response = httpx.get(f"{system.url}{path}", headers=system.headers, timeout=10)
         assert response.status_code == 200 and response.headers["content-type"] == "image/png"
-        assert Image.open(io.BytesIO(response.content)).size == (2 * size + GAP, size)
+        assert Image.open(io.BytesIO(response.content)).size == (3 * size + 2 * GAP, size)
+    assert [set(sample) for sample in final["result"]["preview_metrics"]] == [set(TASK2.metrics)] * 4
     missing = httpx.get(
-        f"{system.url}/submit/task2/previews/{final['submission_id']}/2.png",
+        f"{system.url}/submit/task2/previews/{final['submission_id']}/4.png",
         headers=system.headers,
         timeout=10,
     )
     assert missing.status_code == 404
-    assert missing.json()["detail"] == f"submission {final['submission_id']} has no preview 2"
+    assert missing.json()["detail"] == f"submission {final['submission_id']} has no preview 4"

@@ -26,7 +26,7 @@ def test_old_results_read_back_after_the_upgrade(database_url: str, tmp_path: Pa
 
         completed = system.admin.status(COMPLETED_ROW["id"])  # no team owns a row from before teams
         assert completed["status"] == "completed", system.logs()
-        assert completed["result"] == {**RESULT, "previews": 0, "private": None}, (
+        assert completed["result"] == {**RESULT, "previews": 0, "preview_metrics": [], "private": None}, (
             "an old result: no previews, no split"
         )
         assert datetime.fromisoformat(completed["finished_at"]) == FINISHED_AT

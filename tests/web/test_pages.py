@@ -74,6 +74,7 @@ def test_a_participant_uploads_watches_it_complete_and_finds_the_team_ranked(
     page.wait_for_function(
         "[...document.querySelectorAll('.previews img')].every(img => img.complete && img.naturalWidth > 0)"
     )
+    expect(page.locator(".previews figcaption").first).to_contain_text("abs_rel")
     screenshots(page, "submission")
 
     page.goto("/leaderboards/task2")

@@ -164,7 +164,7 @@ class Inference:
             score=public.score,
             metrics=public.metrics,
             private=None if private is None else self._part(private),
-            previews=self.previews(),
+            **self.previews(),
             performance=Performance(
                 inference_time_s=self.timings.inference_s,
                 throughput_ips=count / self.timings.inference_s if self.timings.inference_s else 0.0,
@@ -185,26 +185,28 @@ class Inference:
         assert isinstance(score, float), "a task's score metric is a number"
         return Metrics(score=score, metrics=metrics)
 
-    def previews(self) -> list[bytes]:
-        """The task's pictures of the model's predictions on the public images; none where the model fails
+    def previews(self) -> dict[str, list]:
+        """Outputs' `previews` and `preview_metrics`: each public image beside the task's pictures of its
+        ground truth and of the model's prediction, and that sample's metrics; none where the model fails
         on them (its score stands: it was measured on the test set)."""
-        if self.preview_set is None:
-            return []
-        pictures = []
+        shown = self.preview_set
+        if shown is None:
+            return {}
+        pictures, metrics = [], []
         try:
-            for batch in self._place_all(self.preview_set.inputs):
+            for batch in self._place_all(shown.inputs):
                 output = self._run(batch, timed=False)
                 for offset, prediction in enumerate(
                     self.task.read_output(output, batch=len(output))[: batch.real]
                 ):
-                    picture = side_by_side(
-                        self.preview_set.rgb[batch.start + offset], self.task.preview(prediction)
-                    )
-                    pictures.append(encode_png(picture))
+                    index = batch.start + offset
+                    sample = self.task.preview(prediction, shown.truth[index])
+                    pictures.append(encode_png(side_by_side(shown.rgb[index], *sample.pictures)))
+                    metrics.append(dict(sample.metrics))
         except (ExecutionFailed, UnusableOutput) as failure:
             log.warning("no previews: %s", failure)
-            return []
-        return pictures
+            return {}
+        return {"previews": pictures, "preview_metrics": metrics}
 
     def cleanup(self) -> None:
         self.batches = []

@@ -62,6 +62,9 @@ class Outputs(Scores):
     previews: list[Png] = Field(
         default=[], description="PNG pictures of its predictions on public images (tasks/previews.py)."
     )
+    preview_metrics: list[dict[str, MetricValue]] = Field(
+        default=[], description="Each previewed public sample's own metrics, in the order of `previews`."
+    )
 
 
 class Result(Scores):
@@ -69,6 +72,9 @@ class Result(Scores):
 
     worker_id: str
     previews: int = Field(default=0, description="How many previews …/previews/{id}/{index}.png serves.")
+    preview_metrics: list[dict[str, MetricValue]] = Field(
+        default=[], description="Each preview's public sample's own metrics (abs_rel, ...), in order."
+    )
 
     @classmethod
     def of(cls, outputs: Outputs, *, worker_id: str, queue_wait_s: float) -> Result:
@@ -80,4 +86,5 @@ class Result(Scores):
             performance=performance,
             worker_id=worker_id,
             previews=len(outputs.previews),
+            preview_metrics=outputs.preview_metrics,
         )

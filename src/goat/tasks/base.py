@@ -153,6 +153,14 @@ class Scorer(Protocol):
         """Every metric of the task over the samples added so far."""
 
 
+@dataclass(frozen=True)
+class SamplePreview:
+    """One public sample as a participant sees it: (S, S, 3) uint8 pictures, the ground truth's first."""
+
+    pictures: tuple[np.ndarray, ...]
+    metrics: Mapping[str, MetricValue]
+
+
 @dataclass(frozen=True, kw_only=True)
 class TaskDefinition(ABC):
     """A task in one place: its models' interface, its data, how outputs are read and scored, its ranking
@@ -204,8 +212,13 @@ class TaskDefinition(ABC):
         """What else a participant needs to know to score well (alignment, class names, ...)."""
 
     @abstractmethod
-    def preview(self, prediction: np.ndarray) -> np.ndarray:
-        """(S, S, 3) uint8: a picture of one prediction, as `read_output` returned it, for the participant."""
+    def render_public(self, index: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Public room `index` (tasks/previews.py): its (size, size, 3) uint8 image and its ground truth."""
+
+    @abstractmethod
+    def preview(self, prediction: np.ndarray, truth: np.ndarray) -> SamplePreview:
+        """Pictures of the ground truth and of one prediction (as `read_output` returned it) on one scale,
+        and the sample's own metrics, for the participant."""
 
     @abstractmethod
     def load_test_set(self, params: DatasetParams) -> TestSet:

@@ -3,7 +3,8 @@
 They are never of the hidden test set: a prediction drawn on a hidden image shows the image. A model is
 shown on public images instead, generated rooms drawn with PUBLIC_SEED (no test set is drawn with it; the
 generated test set's seed is secret), preprocessed as the task's test set is. Each preview is the public
-image beside the task's picture of the model's prediction for it.
+image beside the task's pictures of its ground truth and of the model's prediction for it, on one scale,
+with the sample's own metrics.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from goat.tasks.base import InputSpec
+from goat.tasks.base import TaskDefinition
 from goat.tasks.depth import synthetic
 from goat.tasks.depth.cache import Allocate, cached_arrays
 from goat.tasks.depth.preprocessing import preprocess
@@ -29,37 +30,49 @@ GAP = 4
 
 @dataclass(frozen=True, eq=False)
 class PreviewSet:
-    """Public images (K, S, S, 3) uint8 and the model inputs (K, C, S, S) float32 made from them."""
+    """Public images (K, S, S, 3) uint8, the model inputs (K, C, S, S) float32 made from them, and their
+    ground truth (K, S, S), as the task's `render_public` returns it."""
 
     rgb: np.ndarray
     inputs: np.ndarray
+    truth: np.ndarray
 
     def __len__(self) -> int:
         return len(self.rgb)
 
 
-def load_preview_set(spec: InputSpec, *, count: int, cache_dir: Path | None) -> PreviewSet:
-    """`count` public rooms at spec.image_size, cached like a test set."""
-    key = {"source": "previews", "renderer": synthetic.RENDERER_VERSION, "seed": PUBLIC_SEED, "count": count}
+def load_preview_set(task: TaskDefinition, *, count: int, cache_dir: Path | None) -> PreviewSet:
+    """`count` public rooms at the task's image size, with its ground truth, cached like a test set."""
+    spec = task.input_spec
+    key = {
+        "source": "previews",
+        "renderer": synthetic.RENDERER_VERSION,
+        "seed": PUBLIC_SEED,
+        "count": count,
+        "truth": type(task).__name__,
+    }
 
     def build(allocate: Allocate) -> None:
         size = spec.image_size
+        rendered = [task.render_public(index, size) for index in range(count)]
         rgb = allocate("rgb", (count, size, size, 3), np.uint8)
         inputs = allocate("inputs", (count, *spec.sample_shape), np.float32)
-        for index in range(count):
-            rgb[index], _ = synthetic.render_scene(PUBLIC_SEED, index, size)
+        truth = allocate("truth", (count, size, size), rendered[0][1].dtype if rendered else np.float32)
+        for index, (image, answer) in enumerate(rendered):
+            rgb[index], truth[index] = image, answer
             preprocess(rgb[index], spec, out=inputs[index])
 
     arrays = cached_arrays(cache_dir, {**key, "input": dataclasses.asdict(spec)}, build)
     for array in arrays.values():
         array.flags.writeable = False
-    return PreviewSet(rgb=arrays["rgb"], inputs=arrays["inputs"])
+    return PreviewSet(rgb=arrays["rgb"], inputs=arrays["inputs"], truth=arrays["truth"])
 
 
-def side_by_side(image: np.ndarray, picture: np.ndarray) -> np.ndarray:
-    """(S, 2S + GAP, 3) uint8: the public image, a white gap, the picture of the prediction."""
+def side_by_side(image: np.ndarray, *pictures: np.ndarray) -> np.ndarray:
+    """(S, (1 + len(pictures)) S + len(pictures) GAP, 3) uint8: the public image and each picture, with
+    a white gap before each."""
     gap = np.full((image.shape[0], GAP, 3), 255, dtype=np.uint8)
-    return np.concatenate([image, gap, picture], axis=1)
+    return np.concatenate([image, *(part for picture in pictures for part in (gap, picture))], axis=1)
 
 
 def encode_png(rgb: np.ndarray) -> bytes:

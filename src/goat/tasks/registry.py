@@ -84,7 +84,7 @@ class Task:
         return self.split.private_indices(test_set.names)
 
     def load_preview_set(self, count: int) -> PreviewSet:
-        return load_preview_set(self.definition.input_spec, count=count, cache_dir=self.dataset.cache_dir)
+        return load_preview_set(self.definition, count=count, cache_dir=self.dataset.cache_dir)
 
 
 class TaskRegistry(Mapping[str, Task]):

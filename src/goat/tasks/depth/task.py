@@ -12,16 +12,17 @@ from pathlib import Path
 
 import numpy as np
 
-from goat.tasks.base import DatasetParams, InputSpec, OutputLayout, TaskDefinition, TestSet
+from goat.tasks.base import DatasetParams, InputSpec, OutputLayout, SamplePreview, TaskDefinition, TestSet
 from goat.tasks.depth import folder, synthetic
 from goat.tasks.depth.alignment import ALIGNMENTS, OUTPUT_KINDS
 from goat.tasks.depth.cache import Allocate, Build, cached_arrays
 from goat.tasks.depth.masks import EvalRegion
 from goat.tasks.depth.metrics import HIGHER_IS_BETTER, METRICS
 from goat.tasks.depth.preprocessing import RESAMPLING, preprocess
-from goat.tasks.depth.preview import nearness_picture
+from goat.tasks.depth.preview import sample_preview
 from goat.tasks.depth.scoring import DepthScorer
 from goat.tasks.folders import file_identity
+from goat.tasks.previews import PUBLIC_SEED
 from goat.tasks.settings import TaskSettings
 
 
@@ -78,8 +79,11 @@ class DepthTask(TaskDefinition):
     def details(self) -> Mapping[str, object]:
         return {"output_kind": self.output_kind, "alignment": self.alignment}
 
-    def preview(self, prediction: np.ndarray) -> np.ndarray:
-        return nearness_picture(prediction, larger_is_nearer=self.output_kind == "disparity")
+    def render_public(self, index: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+        return synthetic.render_scene(PUBLIC_SEED, index, size)
+
+    def preview(self, prediction: np.ndarray, truth: np.ndarray) -> SamplePreview:
+        return sample_preview(prediction, truth, self.synthetic_region, self.output_kind, self.alignment)
 
     def load_test_set(self, params: DatasetParams) -> DepthTestSet:
         """Generated rooms, or the folder params.dataset_dir, preprocessed at params.image_size.

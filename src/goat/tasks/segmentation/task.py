@@ -12,12 +12,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from goat.tasks.base import DatasetParams, InputSpec, OutputLayout, TaskDefinition, TestSet, UnusableOutput
+from goat.tasks.base import (
+    DatasetParams,
+    InputSpec,
+    OutputLayout,
+    SamplePreview,
+    TaskDefinition,
+    TestSet,
+    UnusableOutput,
+)
+from goat.tasks.previews import PUBLIC_SEED
 from goat.tasks.segmentation import folder, synthetic
 from goat.tasks.segmentation.dataset import SegmentationTestSet, load_segmentation_test_set
 from goat.tasks.segmentation.labels import IGNORE
 from goat.tasks.segmentation.palette import colorize
-from goat.tasks.segmentation.scoring import SegmentationScorer
+from goat.tasks.segmentation.scoring import SegmentationScorer, confusion_matrix, segmentation_metrics
 from goat.tasks.settings import TaskSettings
 
 METRICS = ("miou", "pixel_accuracy", "mean_class_accuracy", "iou")
@@ -58,8 +67,15 @@ class SegmentationTask(TaskDefinition):
             "ignore_index": IGNORE,
         }
 
-    def preview(self, prediction: np.ndarray) -> np.ndarray:
-        return colorize(prediction)
+    def render_public(self, index: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+        return synthetic.render_scene_labels(PUBLIC_SEED, index, size)
+
+    def preview(self, prediction: np.ndarray, truth: np.ndarray) -> SamplePreview:
+        """The labels and the predicted classes in the palette's colours; the sample's own metrics."""
+        confusion = confusion_matrix(truth, prediction, self.num_classes)
+        return SamplePreview(
+            pictures=(colorize(truth), colorize(prediction)), metrics=segmentation_metrics(confusion)
+        )
 
     def load_test_set(self, params: DatasetParams) -> SegmentationTestSet:
         """DatasetParams are the loader's keywords, one for one."""
