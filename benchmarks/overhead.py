@@ -270,7 +270,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--provider", choices=["cpu", "cuda"], default="cpu", help="EXECUTION_PROVIDER")
     parser.add_argument("--max-quiet-wait", type=float, default=20.0, help="seconds to wait for a quiet CPU")
     parser.add_argument("--quick", action="store_true", help="8 samples, one round")
-    parser.add_argument("--previews", type=int, default=2, help="PREVIEW_SAMPLES (the recorded runs: 2; the service's default: 4)")
+    parser.add_argument(
+        "--previews",
+        type=int,
+        default=2,
+        help="PREVIEW_SAMPLES (the recorded runs: 2; the service's default: 4)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.num_samples, args.rounds = min(args.num_samples, 8), 1
