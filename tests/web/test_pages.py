@@ -116,7 +116,7 @@ def test_another_team_s_submission_page_is_not_found(
         expect(page.get_by_role("heading", name="Not found")).to_be_visible()
 
 
-def test_the_organiser_adds_a_team_whose_token_signs_in(
+def test_the_organiser_adds_a_team_whose_token_signs_in_and_reveals_the_private_ranking(
     browser: Browser, system: GoatSystem, admin_page: Page
 ) -> None:
     admin_page.goto("/admin")
@@ -128,3 +128,9 @@ def test_the_organiser_adds_a_team_whose_token_signs_in(
     with visitor_page(browser, system.url) as page:
         sign_in(page, token)
         expect(page.get_by_text("Signed in as web-newcomers")).to_be_visible()
+    expect(admin_page.locator("#reveal-task2")).to_contain_text("not revealed")
+    admin_page.get_by_role("button", name="Reveal the private ranking of task2").click()
+    admin_page.wait_for_url("**/leaderboards/task2")
+    expect(admin_page.locator("#reveal-state")).to_contain_text("Private ranking revealed")
+    expect(admin_page.locator("#leaderboard thead")).to_contain_text("Private score")
+    screenshots(admin_page, "leaderboard-revealed")

@@ -11,7 +11,7 @@ from fastapi import Form, HTTPException, Query
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from goat.api.deps import ServicesDep
+from goat.api.deps import ServicesDep, TaskDep
 from goat.api.routes.reruns import rerun_submission
 from goat.api.routes.teams import make_team, replace_token, revoke, team_info
 from goat.api.schemas import SubmissionStatus, TeamToken
@@ -55,6 +55,13 @@ def new_token(request: Request, services: ServicesDep, who: OrganiserFormDep, na
 def revoke_team(services: ServicesDep, who: OrganiserFormDep, name: str) -> Response:
     revoke(services, name)
     return RedirectResponse("/admin", status_code=303)
+
+
+@router.post("/admin/actions/tasks/{task}/reveal")
+def reveal(services: ServicesDep, who: OrganiserFormDep, task: TaskDep) -> Response:
+    """The private ranking, for good (as POST /admin/tasks/{task}/reveal); then its leaderboard."""
+    services.reveals.reveal(task.name)
+    return RedirectResponse(f"/leaderboards/{task.name}", status_code=303)
 
 
 @router.post("/admin/actions/submissions/{submission_id}/rerun")
@@ -103,7 +110,7 @@ def _page(
         rows=submissions_matching(services.submissions.url, filters, limit=LISTED),
         filters={"team": team, "status": status, "duplicates": duplicates},
         statuses=STATUSES,
-        tasks=list(services.tasks),
+        reveals={name: services.reveals.revealed_at(name) for name in services.tasks},
         issued=issued,
         problem=problem,
     )
