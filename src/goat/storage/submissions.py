@@ -6,7 +6,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 from sqlalchemy import delete, func, or_, select, update
 
@@ -64,11 +64,22 @@ def new_row(new: NewSubmission) -> Submission:
     return Submission(**asdict(new), status=QUEUED, attempts=0, created_at=utcnow())
 
 
+LOADED_AT_ONCE = 100
+"""Best rows read whole per query: a leaderboard's first page in one."""
+
 Entrant = tuple[int | None, str | None]
 """Who a leaderboard ranks: a team (its id), or an anonymous participant (the name given)."""
 
 
-def entrant(row: Submission) -> Entrant:
+class Identified(Protocol):
+    """A submission row, or the few columns of one that say whose it is."""
+
+    id: str
+    team_id: int | None
+    participant: str | None
+
+
+def entrant(row: Identified) -> Entrant:
     """A team's submissions rank as one; an anonymous one with its name, or alone without one."""
     return (row.team_id, None) if row.team_id is not None else (None, row.participant or row.id)
 
@@ -196,23 +207,34 @@ class SubmissionStore:
         unranked_team: int | None = None,
         by_private: bool = False,
     ) -> Iterator[Submission]:
-        """Each team's (or named participant's) best completed submission of `task`, best first."""
+        """Each team's (or named participant's) best completed submission of `task`, best first.
+
+        The scan reads three small columns of every completed submission; only the best rows are loaded
+        whole (results are JSON), which keeps a leaderboard of a long competition fast."""
         column = Submission.private_score if by_private else Submission.score
         order = (column.desc() if higher_is_better else column.asc()).nulls_last()
         query = (
-            select(Submission)
+            select(Submission.id, Submission.team_id, Submission.participant)
             .where(Submission.task == task, Submission.status == COMPLETED)
             .order_by(order, Submission.finished_at)
         )
         if unranked_team is not None:
             query = query.where(or_(Submission.team_id.is_(None), Submission.team_id != unranked_team))
+        bests: list[str] = []
         seen: set[Entrant] = set()
         with session_scope(self.url) as session:
-            for row in session.scalars(query.execution_options(yield_per=500)):
+            for row in session.execute(query.execution_options(yield_per=500)):
                 key = entrant(row)
                 if key not in seen:
                     seen.add(key)
-                    yield row
+                    bests.append(row.id)
+        for start in range(0, len(bests), LOADED_AT_ONCE):
+            chunk = bests[start : start + LOADED_AT_ONCE]
+            with session_scope(self.url) as session:
+                rows = {
+                    row.id: row for row in session.scalars(select(Submission).where(Submission.id.in_(chunk)))
+                }
+            yield from (rows[submission_id] for submission_id in chunk)
 
     def entries(self, task: str) -> dict[Entrant, int]:
         """How many submissions of `task` each entrant made (every status), keyed as `entrant` keys them."""
