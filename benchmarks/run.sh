@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every CPU benchmark in one command (what `make bench` runs): goat's overhead against the bare-ORT floor
-# for the seed-sized model and for a tiny one, then scaling (workers, queue length, a 400 MB upload).
+# for the seed-sized model and for a tiny one, then scaling (workers, queue length, a 400 MB upload), then
+# the web pages with 1,000 submissions in the database.
 # Benchmarks are commands, never tests: they print ratios measured in one run and assert nothing.
 #
 #   benchmarks/run.sh            # about 20 minutes on 2 cores (the seed's 96 images, 4 rounds)
@@ -30,3 +31,4 @@ fi
     --threads "$THREADS" --rounds "$SEED_ROUNDS" "$@"
 "$PY" -m benchmarks.overhead --model tiny --image-size 448 --num-samples 16 --threads "$THREADS" --rounds 4 "$@"
 "$PY" -m benchmarks.scaling "$@"
+"$PY" -m benchmarks.pages
