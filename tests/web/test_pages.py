@@ -84,6 +84,7 @@ def test_a_participant_uploads_watches_it_complete_and_finds_the_team_ranked(
     expect(page.locator("tbody tr")).to_have_count(1)
     screenshots(page, "submissions")
     page.goto("/queue")
+    expect(page.get_by_role("heading", name="Workers", exact=True)).to_have_count(0)
     screenshots(page, "queue")
 
 
@@ -125,6 +126,11 @@ def test_the_organiser_adds_a_team_whose_token_signs_in_and_reveals_the_private_
     token = admin_page.get_by_label("Token of web-newcomers").input_value()
     assert token.startswith("goat_") and token not in admin_page.url
     screenshots(admin_page, "admin")
+    admin_page.goto("/queue")
+    expect(admin_page.get_by_role("heading", name="Workers", exact=True)).to_be_visible()
+    expect(admin_page.locator("table")).to_contain_text("cpu")
+    screenshots(admin_page, "queue-admin")
+    admin_page.goto("/admin")
     with visitor_page(browser, system.url) as page:
         sign_in(page, token)
         expect(page.get_by_text("Signed in as web-newcomers")).to_be_visible()
@@ -134,3 +140,15 @@ def test_the_organiser_adds_a_team_whose_token_signs_in_and_reveals_the_private_
     expect(admin_page.locator("#reveal-state")).to_contain_text("Private ranking revealed")
     expect(admin_page.locator("#leaderboard thead")).to_contain_text("Private score")
     screenshots(admin_page, "leaderboard-revealed")
+
+
+def test_the_api_reference_renders_from_goat_s_own_files(browser: Browser, system: GoatSystem) -> None:
+    with visitor_page(browser, system.url) as page:
+        fetched: list[str] = []
+        page.on("requestfinished", lambda request: fetched.append(f"{request.resource_type} {request.url}"))
+        page.goto("/docs")
+        expect(page.locator(".swagger-ui .information-container")).to_contain_text("goat")
+        page.goto("/redoc")
+        expect(page.locator("redoc, [role=main], body").first).to_contain_text("Upload an ONNX model")
+        elsewhere = [url for url in fetched if not url.split()[1].startswith((system.url, "data:", "blob:"))]
+        assert elsewhere == [], "nothing from another site"

@@ -18,6 +18,7 @@ from starlette.routing import Match, Route
 
 from goat import __version__
 from goat.api import intake
+from goat.api.docs import install_redoc
 from goat.api.metrics import QueueCollector, UploadMetrics
 from goat.api.routes import (
     health,
@@ -65,13 +66,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await services.changes.stop()
             services.close()
 
-    # Swagger UI and ReDoc from files fastapi-offline ships: /docs works without the internet.
+    # Swagger UI and ReDoc from files fastapi-offline ships (api/docs.py): no CDN.
     app = FastAPIOffline(
         title="goat",
         version=__version__,
         description="Submit an ONNX model; goat evaluates it on a hidden test set and reports its score.",
         lifespan=lifespan,
+        redoc_url=None,
     )
+    install_redoc(app)
     app.add_middleware(UploadMetrics, tasks=set(registry))
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "DELETE"], allow_headers=["*"]
