@@ -92,3 +92,15 @@ def test_signing_out_and_revoking_the_token_both_end_the_session(api: GoatSystem
         signed_out = browser.post("/signout", data={"csrf_token": csrf_of(browser.get("/"))})
         assert signed_out.status_code == 303
         assert browser.get("/me").status_code == 401
+
+
+def test_a_refusal_on_a_page_is_a_page(api: GoatSystem) -> None:
+    with signed_in(api, api.token) as (browser, _):
+        for path, status, title in [
+            ("/submissions/sub_1_00000000", 404, "Not found"),
+            ("/submissions/not-an-id", 422, "Not understood"),
+            ("/admin", 403, "Not allowed"),
+        ]:
+            page = browser.get(path)
+            assert page.status_code == status and page.headers["content-type"].startswith("text/html"), path
+            assert f"<h1>{title}</h1>" in page.text and "Signed in as" in page.text, path

@@ -130,8 +130,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         return await http_exception_handler(request, error)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
+        if web.is_page(request):
+            return web.error_page(request, 422, problems)
         return JSONResponse(status_code=422, content={"detail": problems})
 
     @app.exception_handler(Exception)

@@ -15,7 +15,7 @@ from goat.web.visitors import SignInNeeded, sign_in_url, visitor
 
 PAGES = (home, account, submissions, boards, organiser)
 
-TITLES = {401: "Sign in needed", 403: "Not allowed", 404: "Not found", 409: "Conflict"}
+TITLES = {401: "Sign in needed", 403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Not understood"}
 
 
 def install(app: FastAPI) -> None:
