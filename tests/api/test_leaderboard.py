@@ -44,6 +44,7 @@ def test_each_participant_ranked_by_best_score(system: GoatSystem, models_dir: P
     ours = [entry for entry in entries if entry["participant"] in (alice, bob)]
     assert sorted(entry["participant"] for entry in ours) == [alice, bob]
     assert next(e for e in ours if e["participant"] == alice)["score"] == alice_best
+    assert {e["participant"]: e["submissions"] for e in ours} == {alice: 2, bob: 1}, "every one made"
     assert organisers["submission_id"] not in {entry["submission_id"] for entry in entries}
     assert "admin" not in {entry["participant"] for entry in entries}
 
