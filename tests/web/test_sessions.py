@@ -52,6 +52,21 @@ def test_signing_in_sets_a_strict_http_only_cookie_and_never_echoes_the_token(ap
         assert "Signed in as <strong>tests</strong>" in browser.get("/").text
 
 
+def test_behind_an_https_proxy_the_cookie_is_secure(api: GoatSystem) -> None:
+    """uvicorn takes X-Forwarded-Proto from a proxy on the same machine (its default trust)."""
+    proxied = {"X-Forwarded-Proto": "https"}
+    with httpx.Client(base_url=api.url, headers=proxied) as browser:
+        form = browser.get("/signin")
+        assert "; Secure" in form.headers["set-cookie"]
+        pending = form.headers["set-cookie"].split(";")[0]  # a browser sends it back over HTTPS only
+        answer = browser.post(
+            "/signin",
+            data={"token": api.token, "csrf_token": csrf_of(form)},
+            headers={"Cookie": pending},
+        )
+        assert answer.status_code == 303 and "; Secure" in answer.headers["set-cookie"]
+
+
 def test_a_bad_token_or_a_form_without_its_csrf_token_signs_nobody_in(api: GoatSystem) -> None:
     with signed_in(api, "goat_not-a-token") as (browser, answer):
         assert answer.status_code == 401 and "not valid" in answer.text
