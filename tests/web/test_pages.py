@@ -79,6 +79,11 @@ def test_a_participant_uploads_watches_it_complete_and_finds_the_team_ranked(
 
     page.goto("/leaderboards/task2")
     expect(page.locator("tr.mine")).to_contain_text(f"{GoatSystem.TEAM} (your team)")
+    page.get_by_role("button", name="abs_rel").focus()
+    page.keyboard.press("Enter")  # sorting, from the keyboard
+    expect(page.locator("th", has=page.get_by_role("button", name="abs_rel"))).to_have_attribute(
+        "aria-sort", "ascending"
+    )
     screenshots(page, "leaderboard")
     page.goto("/submissions")
     expect(page.locator("tbody tr")).to_have_count(1)
