@@ -37,6 +37,7 @@ from goat.core.drawn_secrets import with_drawn_secrets
 from goat.queue.connection import redacted, redis_url
 from goat.tasks import load_registry
 from goat.web import app as web
+from goat.web.pages.routing import is_page
 
 log = logging.getLogger(__name__)
 
@@ -125,14 +126,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         routes share /admin/teams; Starlette names only the first one's)."""
         if error.status_code == 405:
             error.headers = {**(error.headers or {}), "Allow": ", ".join(_allowed_methods(app, request))}
-        if web.is_page(request):
+        if is_page(request):
             return web.error_page(request, error.status_code, str(error.detail))
         return await http_exception_handler(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors())
-        if web.is_page(request):
+        if is_page(request):
             return web.error_page(request, 422, problems)
         return JSONResponse(status_code=422, content={"detail": problems})
 

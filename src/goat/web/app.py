@@ -9,8 +9,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from goat.web.pages import account, boards, home, organiser, submissions
-from goat.web.pages.routing import is_page
-from goat.web.templating import HERE, Visitor, render
+from goat.web.templating import HERE, render
 from goat.web.visitors import SignInNeeded, sign_in_url, visitor
 
 PAGES = (home, account, submissions, boards, organiser)
@@ -30,12 +29,7 @@ def install(app: FastAPI) -> None:
 
 def error_page(request: Request, status_code: int, detail: str) -> Response:
     """A refusal on a page, as a page with the site's navigation."""
-    try:
-        who = visitor(request, request.app.state.services)
-    except Exception:  # the refusal may be about the visitor itself (a stale CSRF token, say)
-        who = Visitor()
+    who = visitor(request, request.app.state.services)
     title = TITLES.get(status_code, "Something went wrong")
     return render(request, "error.html", who, status_code=status_code, title=title, detail=detail)
 
-
-__all__ = ["error_page", "install", "is_page"]

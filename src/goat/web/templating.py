@@ -67,7 +67,6 @@ def seconds(value: float | None) -> str:
 
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(number=number, moment=moment, seconds=seconds)
-templates.env.globals.update(csrf_field_name=CSRF_FIELD)
 
 
 def render(

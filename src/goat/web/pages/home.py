@@ -17,4 +17,4 @@ router = page_router()
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, services: ServicesDep, who: VisitorDep) -> HTMLResponse:
     tasks = [describe(task) for task in services.tasks.values()]
-    return render(request, "home.html", who, tasks=tasks, settings=services.settings)
+    return render(request, "home.html", who, tasks=tasks)
