@@ -1,8 +1,8 @@
 """Re-runs: a submission the organiser evaluated again names the one it repeats (submissions.rerun_of), so
 that it is told apart from the team's own uploads and not charged to the team's quota.
 
-Revision ID: 0006_reruns
-Revises: 0005_fair_rules
+Revision ID: 0008_reruns
+Revises: 0007_error_detail
 Create Date: 2026-12-03
 """
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # Alembic's module variables, alike in every revision.
-revision: str = "0006_reruns"
-down_revision: str | Sequence[str] | None = "0005_fair_rules"
+revision: str = "0008_reruns"
+down_revision: str | Sequence[str] | None = "0007_error_detail"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
