@@ -32,4 +32,3 @@ def error_page(request: Request, status_code: int, detail: str) -> Response:
     who = visitor(request, request.app.state.services)
     title = TITLES.get(status_code, "Something went wrong")
     return render(request, "error.html", who, status_code=status_code, title=title, detail=detail)
-
