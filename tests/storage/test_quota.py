@@ -1,15 +1,17 @@
 """The quota's counting and the team's lock, on SQLite and PostgreSQL: what each ending counts, which
-earlier submission is a duplicate, and parallel admissions that cannot overshoot the last slot."""
+earlier submission is a duplicate, and parallel admissions that cannot overshoot the last slot nor the
+queue's length."""
 
 from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 
-from goat.storage.admission import Admitted, Limits, OverQuota, admit
+from goat.storage.admission import Admitted, Limits, OverQuota, QueueAtLimit, admit
 from goat.storage.database import session_scope
 from goat.storage.duplicates import earlier_submission
 from goat.storage.quota import used_today
@@ -19,13 +21,15 @@ from goat.storage.teams import TeamStore
 
 NOW = datetime(2026, 5, 17, 15, 30, tzinfo=UTC)
 UNLIMITED = Limits(per_day=0, unfinished=0)
+ANY_LENGTH = 10**6
+"""A MAX_QUEUE_LENGTH the tests of the team's limits never reach."""
 
 
 def a_team(url: str) -> int:
     return TeamStore(url).create(f"team-{uuid.uuid4().hex[:8]}", token_sha256=uuid.uuid4().hex * 2).id
 
 
-def upload(team_id: int, *, sha256: str | None = None, test_set: str = "set-a") -> NewSubmission:
+def upload(team_id: int | None, *, sha256: str | None = None, test_set: str = "set-a") -> NewSubmission:
     return NewSubmission(
         id=f"sub_1_{uuid.uuid4().hex[:8]}",
         task="task2",
@@ -88,41 +92,93 @@ class Stored:
 def test_a_duplicate_uses_no_slot(database_url: str) -> None:
     team, limits, stored = a_team(database_url), Limits(per_day=1, unfinished=0), Stored()
     first = admit(
-        database_url, upload(team, sha256="b" * 64), limits=limits, now=NOW, store_model=stored.once
+        database_url,
+        upload(team, sha256="b" * 64),
+        limits=limits,
+        max_queued=ANY_LENGTH,
+        now=NOW,
+        store_model=stored.once,
     )
     again = admit(
-        database_url, upload(team, sha256="b" * 64), limits=limits, now=NOW, store_model=stored.once
+        database_url,
+        upload(team, sha256="b" * 64),
+        limits=limits,
+        max_queued=ANY_LENGTH,
+        now=NOW,
+        store_model=stored.once,
     )
     assert again.duplicate and again.row.id == first.row.id and again.usage.used == 1  # type: ignore[union-attr]
     with pytest.raises(OverQuota, match="1 of 1 submissions today"):
-        admit(database_url, upload(team), limits=limits, now=NOW, store_model=stored.once)
+        admit(
+            database_url, upload(team), limits=limits, max_queued=ANY_LENGTH, now=NOW, store_model=stored.once
+        )
     assert stored.count == 1, "the model is stored for the new row alone, not for a duplicate or a refusal"
 
 
-@pytest.mark.parametrize("limits", [Limits(per_day=3, unfinished=0), Limits(per_day=0, unfinished=3)])
-def test_parallel_admissions_take_exactly_the_free_slots(database_url: str, limits: Limits) -> None:
-    team, start, stored = a_team(database_url), threading.Barrier(8), Stored()
+def in_parallel(count: int, admission: Callable[[], Admitted]) -> tuple[list[Admitted], list[Exception]]:
+    """`count` admissions released at once: what was admitted, and what was refused."""
+    start = threading.Barrier(count)
     admitted: list[Admitted] = []
-    refused: list[OverQuota] = []
+    refused: list[Exception] = []
 
     def one() -> None:
         start.wait()
         try:
-            admitted.append(
-                admit(database_url, upload(team), limits=limits, now=NOW, store_model=stored.once)
-            )
-        except OverQuota as over:
-            refused.append(over)
+            admitted.append(admission())
+        except (OverQuota, QueueAtLimit) as refusal:
+            refused.append(refusal)
 
-    threads = [threading.Thread(target=one) for _ in range(8)]
+    threads = [threading.Thread(target=one) for _ in range(count)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    return admitted, refused
+
+
+@pytest.mark.parametrize("limits", [Limits(per_day=3, unfinished=0), Limits(per_day=0, unfinished=3)])
+def test_parallel_admissions_take_exactly_the_free_slots(database_url: str, limits: Limits) -> None:
+    team, stored = a_team(database_url), Stored()
+    admitted, refused = in_parallel(
+        8,
+        lambda: admit(
+            database_url, upload(team), limits=limits, max_queued=ANY_LENGTH, now=NOW, store_model=stored.once
+        ),
+    )
     assert (len(admitted), len(refused)) == (3, 5)
+    assert all(isinstance(refusal, OverQuota) for refusal in refused)
     assert stored.count == 3
     assert used(database_url, team) == 3
     assert (
-        admit(database_url, upload(team), limits=UNLIMITED, now=NOW, store_model=stored.once).usage
+        admit(
+            database_url,
+            upload(team),
+            limits=UNLIMITED,
+            max_queued=ANY_LENGTH,
+            now=NOW,
+            store_model=stored.once,
+        ).usage
         is not None
     )
+
+
+def test_parallel_admissions_of_many_teams_stop_at_the_queue_length(database_url: str) -> None:
+    """Eight teams and anonymous uploads at once, three places left in the queue: three are admitted."""
+    SubmissionStore(database_url).create(upload(a_team(database_url)))  # one already waiting
+    teams = iter([*(a_team(database_url) for _ in range(4)), *([None] * 4)])
+    stored = Stored()
+    admitted, refused = in_parallel(
+        8,
+        lambda: admit(
+            database_url,
+            upload(next(teams)),
+            limits=UNLIMITED,
+            max_queued=4,
+            now=NOW,
+            store_model=stored.once,
+        ),
+    )
+    assert (len(admitted), len(refused)) == (3, 5)
+    assert {refusal.waiting for refusal in refused} == {4}  # type: ignore[attr-defined]
+    assert stored.count == 3
+    assert len(SubmissionStore(database_url).unfinished()) == 4

@@ -3,25 +3,30 @@
 The team's row is written first (a no-op update), which takes its lock: on PostgreSQL the row lock, on
 SQLite the database's write lock, in both cases before anything is counted. A second upload of the same
 team waits there until the first has committed its row, then counts it, so two parallel uploads cannot
-both take the last slot.
+both take the last slot. The submissions waiting in the queue (MAX_QUEUE_LENGTH) are counted the same
+way, under a lock every upload takes last (PostgreSQL: a transaction-scoped advisory lock; SQLite: the
+database's write lock), so parallel uploads of any teams cannot push the queue past its limit.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from goat.storage.database import session_scope
 from goat.storage.duplicates import earlier_submission
 from goat.storage.quota import Usage, unfinished_of, used_today
-from goat.storage.submissions import NewSubmission, new_row
+from goat.storage.submissions import QUEUED, NewSubmission, new_row
 from goat.storage.tables import Submission, Team
 
 UNFINISHED_RETRY_S = 30
+_QUEUE_LOCK_KEY = zlib.crc32(b"goat.storage.admission.queue")
+"""PostgreSQL's advisory lock of the queue count (the schema's lock has another key)."""
 """Retry-After when MAX_UNFINISHED_PER_TEAM is reached: a slot opens when one of them ends."""
 
 
@@ -44,6 +49,14 @@ class OverQuota(Exception):
         self.retry_after_s = retry_after_s
 
 
+class QueueAtLimit(Exception):
+    """MAX_QUEUE_LENGTH submissions are waiting; `waiting` says how many."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(f"{waiting} submissions waiting")
+        self.waiting = waiting
+
+
 @dataclass(frozen=True)
 class Admitted:
     """The submission's row: the new one, or the team's `duplicate` earlier one of the same bytes; and
@@ -55,10 +68,17 @@ class Admitted:
 
 
 def admit(
-    url: str, new: NewSubmission, *, limits: Limits | None, now: datetime, store_model: Callable[[], object]
+    url: str,
+    new: NewSubmission,
+    *,
+    limits: Limits | None,
+    max_queued: int,
+    now: datetime,
+    store_model: Callable[[], object],
 ) -> Admitted:
     """Record `new` (queued), answer the team's earlier submission of the same bytes instead, or raise
-    OverQuota; `limits` None: not limited (the organiser, anonymous uploads).
+    OverQuota; `limits` None: not limited (the organiser, anonymous uploads). QueueAtLimit when
+    `max_queued` submissions (any team's) are waiting.
 
     `store_model` puts the model file in place, called only for a new row and before it is written: a row
     never lacks its file, and a refused upload never touches the stored models (which another upload of
@@ -71,6 +91,7 @@ def admit(
                 return Admitted(earlier, duplicate=True, usage=_usage(session, new, limits, now))
         if limits is not None and new.team_id is not None:
             _refuse_over_quota(session, new, limits, now)
+        _refuse_over_queue_length(session, max_queued)
         store_model()
         row = new_row(new)
         session.add(row)
@@ -81,6 +102,18 @@ def admit(
 def _lock_team(session: Session, team_id: int) -> None:
     """Hold the team's lock until the transaction ends (see the module's docstring)."""
     session.execute(update(Team).where(Team.id == team_id).values(name=Team.name))
+
+
+def _refuse_over_queue_length(session: Session, max_queued: int) -> None:
+    """Count the waiting submissions under the queue's lock, held until the transaction ends (see the
+    module's docstring)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _QUEUE_LOCK_KEY})
+    else:  # a write takes SQLite's database lock; this one changes nothing
+        session.execute(update(Team).where(Team.id.is_(None)).values(name=Team.name))
+    waiting = session.scalar(select(func.count()).select_from(Submission).where(Submission.status == QUEUED))
+    if waiting is not None and waiting >= max_queued:
+        raise QueueAtLimit(waiting)
 
 
 def _usage(session: Session, new: NewSubmission, limits: Limits | None, now: datetime) -> Usage | None:
