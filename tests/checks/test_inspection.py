@@ -201,7 +201,7 @@ def test_rejects_what_the_onnx_checker_refuses(saved: Saved) -> None:
 
 
 def test_names_from_the_model_are_shortened_and_escaped(saved: Saved) -> None:
-    model = depth_model(first_node=helper.make_node("Foo\n" + "x" * 500, ["image"], ["source"], domain="bad"))
+    model = depth_model(first_node=helper.make_node("Foo\n" + "x" * 200, ["image"], ["source"], domain="bad"))
     message = rejection(saved(model))
     assert message.startswith("operator 'Foo\\n" + "x" * 114 + "…' from domain 'bad' is not supported")
 

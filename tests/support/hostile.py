@@ -173,3 +173,16 @@ def shape_leak_model(path: Path, *, image_size: int) -> Path:
         numpy_helper.from_array(np.array([1], dtype=np.int64), "axis_one"),
     ]
     return _save(path, nodes, initializers, image_size=image_size, output_dims=["N", "H", image_size])
+
+
+def bloated_model(path: Path, *, image_size: int, name_chars: int, domain_chars: int, opsets: int) -> Path:
+    """A valid model whose input is named with `name_chars` characters and which imports `opsets` unused
+    opsets, one of a domain of `domain_chars` characters: megabytes of text that would become its
+    description (model_info), kept in its row and read on every status call."""
+    model = mean_model(image_size=image_size)
+    name = "i" * name_chars
+    model.graph.input[0].name = name
+    model.graph.node[0].input[0] = name
+    model.opset_import.append(helper.make_opsetid("d" * domain_chars, 1))
+    model.opset_import.extend(helper.make_opsetid(f"unused.{index}", 1) for index in range(opsets - 1))
+    return save_model(model, path, check=False)

@@ -1,5 +1,6 @@
 """The checks a model must pass before it is queued, in the calling process (isolation.py runs them apart)."""
 
+import dataclasses
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import onnx
 from google.protobuf.message import DecodeError
 
+from goat.checks.bounds import reject_long_description, reject_unbounded
 from goat.checks.domains import reject_foreign_operators
 from goat.checks.errors import ModelRejected, printable
 from goat.checks.external_data import reject_external_data
@@ -43,17 +45,20 @@ def inspect_model(path: Path, *, interface: ModelInterface) -> ModelInfo:
 
 def _inspect_proto(path: Path, interface: ModelInterface) -> ModelInfo:
     model = _load(path)
+    reject_unbounded(model)
     reject_external_data(model)
     reject_foreign_operators(model)
     reject_unsupported_versions(model)
     found = read_interface(model.graph, interface)
-    return ModelInfo(
+    info = ModelInfo(
         input_name=found.input_name,
         output_name=found.output_name,
         batch_size=found.batch_size,
         opsets={canonical_domain(opset.domain): opset.version for opset in model.opset_import},
         ir_version=model.ir_version,
     )
+    reject_long_description(dataclasses.asdict(info))
+    return info
 
 
 def _load(path: Path) -> onnx.ModelProto:
