@@ -2,7 +2,8 @@
 
 Every operation of the OpenAPI document is fuzzed (schemathesis's coverage and fuzzing phases, valid and
 invalid data, unexpected methods) and every response is checked against the document: no server error,
-a documented status code, content type, headers and body.
+a documented status code, content type, headers and body. Uploads are also sent as malformed multipart
+bodies, which the document's schema cannot generate: boundaries of any length, broken framing and headers.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis import Case
 from schemathesis.config import SchemathesisConfig
 from schemathesis.schemas import BaseSchema
@@ -115,3 +117,45 @@ def test_any_request_for_a_known_task(case: Case, fuzzed_api: GoatSystem) -> Non
 def organiser(system: GoatSystem) -> dict[str, str]:
     """The admin token: every operation, the organiser's included, is reached past the token check."""
     return bearer(system.admin_token)
+
+
+# What a multipart body is made of, to be put together in any order, and bytes that are none of it.
+_BOUNDARY = st.text(alphabet="abcXYZ0123456789'()+_,-./:=? ", min_size=0, max_size=300)
+_PIECE = st.one_of(
+    st.binary(max_size=48),
+    st.sampled_from(
+        [
+            b"--{boundary}\r\n",
+            b"--{boundary}--\r\n",
+            b"\r\n",
+            b'Content-Disposition: form-data; name="file"; filename="m.onnx"\r\n',
+            b'Content-Disposition: form-data; name="name"\r\n',
+            b"Content-Disposition: form-data\r\n",
+            b"Content-Type: application/octet-stream\r\n",
+            b": a header without a name\r\n",
+            b"a header without a colon\r\n",
+            b"\x08\x03\x12\x00",
+        ]
+    ),
+)
+
+
+@given(
+    boundary=_BOUNDARY,
+    announced=st.one_of(st.none(), _BOUNDARY),
+    pieces=st.lists(_PIECE, max_size=12),
+)
+@FUZZ
+def test_malformed_multipart_bodies(
+    fuzzed_api: GoatSystem, boundary: str, announced: str | None, pieces: list[bytes]
+) -> None:
+    """The body is framed with `boundary`; the Content-Type announces `announced` (or the same one)."""
+    body = b"".join(piece.replace(b"{boundary}", boundary.encode()) for piece in pieces)
+    upload = KNOWN_TASK["/submit/{task}"]["POST"].Case(
+        path_parameters={"task": "task2"}, body=body, media_type="multipart/form-data"
+    )
+    content_type = f'multipart/form-data; boundary="{boundary if announced is None else announced}"'
+    response = upload.call_and_validate(
+        base_url=fuzzed_api.url, headers={**fuzzed_api.headers, "Content-Type": content_type}, timeout=30
+    )
+    assert response.status_code < 500 and response.json()["detail"]

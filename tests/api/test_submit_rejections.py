@@ -157,6 +157,35 @@ def test_not_multipart(nothing_left: None, api: GoatSystem) -> None:
     assert "multipart/form-data" in response.json()["detail"]
 
 
+def multipart(boundary: str, *, disposition: str = 'form-data; name="file"; filename="m.onnx"') -> bytes:
+    return f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\nbytes\r\n--{boundary}--\r\n".encode()
+
+
+MALFORMED = {
+    "boundary over the parser's 256": ("b" * 300, multipart("b" * 300), "boundary is longer than 70"),
+    "boundary over RFC 2046's 70": ("b" * 71, multipart("b" * 71), "boundary is longer than 70"),
+    "part header over the parser's 4 KiB": (
+        "b",
+        multipart("b", disposition=f'form-data; name="file"; filename="{"x" * 9000}.onnx"'),
+        "Maximum header size exceeded",
+    ),
+    "not the announced boundary": ("b", multipart("c"), "multipart body is malformed"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_multipart(nothing_left: None, api: GoatSystem, case: str) -> None:
+    boundary, body, message = MALFORMED[case]
+    response = httpx.post(
+        f"{api.url}/submit/task2",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", **api.headers},
+        timeout=30,
+    )
+    assert response.status_code == 422, response.text
+    assert message in response.json()["detail"]
+
+
 def test_unknown_task(nothing_left: None, api: GoatSystem, tmp_path: Path) -> None:
     model = depth_model(tmp_path / "m.onnx", image_size=32)
     response = httpx.post(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import errno
 import logging
 import secrets
+import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from anyio import to_thread
@@ -16,12 +19,13 @@ from redis.exceptions import RedisError
 from goat.api.authenticator import Caller
 from goat.api.metrics import INTAKE_SECONDS
 from goat.api.services import Services
-from goat.api.upload import BadUpload, ReceivedUpload, receive_model
+from goat.api.upload import MULTIPART_SLACK, BadUpload, Pace, ReceivedUpload, UploadStalled, receive_model
 from goat.checks import ModelRejected
 from goat.core.config import Settings
+from goat.core.slots import NoSlot
 from goat.queue.dispatch import arrange
 from goat.queue.jobs import enqueue_evaluation
-from goat.storage.admission import Admitted, Limits, OverQuota, admit
+from goat.storage.admission import Admitted, Limits, OverQuota, QueueAtLimit, admit
 from goat.storage.model_files import StagedUpload, UploadTooLarge
 from goat.storage.submissions import NewSubmission, utcnow
 from goat.tasks import Task
@@ -31,8 +35,10 @@ _T = TypeVar("_T")
 
 NAME_MAX_CHARS = 64
 QUEUE_DOWN = "the queue (Redis) is not answering; nothing was stored, submit again in a moment"
-# Multipart framing around the file: a request this much over MAX_FILE_SIZE cannot fit under it.
-_MULTIPART_SLACK = 64 * 1024
+BUSY_RETRY_S = 10
+"""Retry-After when every upload slot or door checker is taken: checks take seconds, uploads minutes."""
+LATER_RETRY_S = 60
+"""Retry-After when what is missing frees up in minutes: places in the queue, room on the disk."""
 
 
 class Refusal(Exception):
@@ -42,6 +48,10 @@ class Refusal(Exception):
         super().__init__(detail)
         self.detail = detail
         self.retry_after_s = retry_after_s
+
+
+class TooSlow(Refusal):
+    """The upload stalled (UPLOAD_IDLE_TIMEOUT) or crawled (UPLOAD_MIN_RATE): nothing was kept."""
 
 
 class TooLarge(Refusal):
@@ -64,6 +74,15 @@ class QueueDown(Refusal):
     """Redis is not answering: nothing was stored."""
 
 
+class Busy(Refusal):
+    """MAX_CONCURRENT_UPLOADS uploads are in progress, or every door checker is busy and CHECK_BACKLOG
+    uploads wait for one: nothing was stored, the client may retry after Retry-After."""
+
+
+class DiskFull(Refusal):
+    """UPLOAD_DIR has less room than an upload may need."""
+
+
 def new_submission_id() -> str:
     return f"sub_{int(time.time())}_{secrets.token_hex(4)}"
 
@@ -72,20 +91,49 @@ def _size_label(size: int) -> str:
     return f"{size / 1024**2:g} MB" if size >= 1024**2 else f"{size} bytes"
 
 
+@contextmanager
+def upload_slot(services: Services) -> Iterator[None]:
+    """One of MAX_CONCURRENT_UPLOADS, held from before the body is read until the upload is answered."""
+    try:
+        with services.uploads.take():
+            yield
+    except NoSlot:
+        raise Busy(
+            f"{services.uploads.limit} uploads are in progress (MAX_CONCURRENT_UPLOADS); nothing was "
+            "stored, submit again in a moment",
+            retry_after_s=BUSY_RETRY_S,
+        ) from None
+
+
 def refuse_early(services: Services, *, content_length: str | None) -> None:
     """What can be refused before a byte of the body is read."""
-    limit = services.settings.max_file_size
-    if content_length and content_length.isdigit() and int(content_length) > limit + _MULTIPART_SLACK:
+    settings = services.settings
+    limit = settings.max_file_size
+    if content_length and content_length.isdigit() and int(content_length) > limit + MULTIPART_SLACK:
         raise TooLarge(f"the upload is larger than the limit of {_size_label(limit)} (MAX_FILE_SIZE)")
+    if shutil.disk_usage(settings.upload_dir).free < limit + settings.upload_disk_margin:
+        raise _disk_full()
     try:
         waiting = services.queue.count
     except RedisError:
         raise QueueDown(QUEUE_DOWN) from None
-    if waiting >= services.settings.max_queue_length:
-        raise QueueFull(
-            f"the queue is full ({waiting} submissions waiting, MAX_QUEUE_LENGTH); submit again later",
-            retry_after_s=60,
-        )
+    if waiting >= settings.max_queue_length:
+        raise _queue_full(waiting)
+
+
+def _disk_full() -> DiskFull:
+    return DiskFull(
+        "the server's disk is too full to take an upload (MAX_FILE_SIZE plus UPLOAD_DISK_MARGIN must be "
+        "free); nothing was stored, submit again later",
+        retry_after_s=LATER_RETRY_S,
+    )
+
+
+def _queue_full(waiting: int) -> QueueFull:
+    return QueueFull(
+        f"the queue is full ({waiting} submissions waiting, MAX_QUEUE_LENGTH); submit again later",
+        retry_after_s=LATER_RETRY_S,
+    )
 
 
 async def receive(
@@ -93,14 +141,24 @@ async def receive(
 ) -> ReceivedUpload:
     """The upload, staged; `named`: its `name` field names the participant (an anonymous upload), so it
     is checked; otherwise (a token's team) it is ignored."""
-    limit = services.settings.max_file_size
+    settings = services.settings
+    limit = settings.max_file_size
+    pace = Pace(idle_s=settings.upload_idle_timeout, min_rate=settings.upload_min_rate)
     started = time.perf_counter()
     try:
-        upload = await receive_model(body, content_type=content_type, store=services.models, max_bytes=limit)
+        upload = await receive_model(
+            body, content_type=content_type, store=services.models, max_bytes=limit, pace=pace
+        )
     except UploadTooLarge:
         raise TooLarge(f"the file is larger than the limit of {_size_label(limit)} (MAX_FILE_SIZE)") from None
     except BadUpload as error:
         raise Unusable(str(error)) from None
+    except UploadStalled as error:
+        raise TooSlow(f"{error}; nothing was kept, send the file again") from None
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise _disk_full() from None
+        raise
     INTAKE_SECONDS.labels(stage="receive").observe(time.perf_counter() - started)
     if upload.staged.size == 0:
         upload.staged.discard()
@@ -117,32 +175,41 @@ def valid_name(name: str) -> bool:
     return len(name) <= NAME_MAX_CHARS and name.isprintable()
 
 
-async def check(services: Services, staged: StagedUpload, task: Task) -> dict:
-    """The door checks, in the checker's own process, while a thread makes the upload durable.
+async def check(services: Services, staged: StagedUpload, task: Task, *, caller: Caller) -> dict:
+    """The door checks, in the pool's checker processes (a team's one at a time), while a thread makes the
+    upload durable.
 
     A rejection is answered at once; the rejected file is deleted when its fsync has ended.
     """
-    syncing = asyncio.ensure_future(_timed("sync", staged.sync))
+    syncing = asyncio.ensure_future(_timed("sync", to_thread.run_sync(staged.sync)))
+    interface = task.definition.interface
     try:
         info = await _timed(
-            "checks",
-            lambda: services.checker.check(staged.path, interface=task.definition.interface),
+            "checks", services.checks.check(staged.path, interface=interface, team=caller.team_id)
         )
         await syncing
     except ModelRejected as rejection:
         _discard_after(syncing, staged)
         raise Unusable(str(rejection)) from None
+    except NoSlot:
+        _discard_after(syncing, staged)
+        settings = services.settings
+        raise Busy(
+            f"every door checker is busy ({settings.check_workers} checks running, CHECK_WORKERS, and "
+            f"{settings.check_backlog} waiting, CHECK_BACKLOG); nothing was stored, submit again in a moment",
+            retry_after_s=BUSY_RETRY_S,
+        ) from None
     except BaseException:
         _discard_after(syncing, staged)
         raise
     return dataclasses.asdict(info)
 
 
-async def _timed(stage: str, step: Callable[[], _T]) -> _T:
-    """Run a blocking step of the intake in a thread and record how long it took."""
+async def _timed(stage: str, step: Awaitable[_T]) -> _T:
+    """Await a step of the intake and record how long it took."""
     started = time.perf_counter()
     try:
-        return await to_thread.run_sync(step)
+        return await step
     finally:
         INTAKE_SECONDS.labels(stage=stage).observe(time.perf_counter() - started)
 
@@ -173,7 +240,8 @@ def record_and_enqueue(
     services: Services, upload: ReceivedUpload, *, task: Task, model_info: dict, caller: Caller
 ) -> Admitted:
     """Store the model and write the row (or find the team's earlier one of the same bytes: nothing is
-    queued), then queue the job. Over quota the upload is dropped (429); if Redis fails, the row is
+    queued), then queue the job. Over quota, or with MAX_QUEUE_LENGTH waiting, the upload is dropped (429);
+    if Redis fails, the row is
     removed (503). A stored model is never deleted here: another upload of the same bytes may be on its
     way to a row that needs it, and the next upload of them reuses it."""
     staged = upload.staged
@@ -194,12 +262,16 @@ def record_and_enqueue(
             services.submissions.url,
             new,
             limits=limits,
+            max_queued=services.settings.max_queue_length,
             now=utcnow(),
             store_model=lambda: services.models.commit(staged),
         )
     except OverQuota as over:
         staged.discard()
         raise QuotaSpent(over.detail, retry_after_s=over.retry_after_s) from None
+    except QueueAtLimit as full:
+        staged.discard()
+        raise _queue_full(full.waiting) from None
     if admitted.duplicate:
         staged.discard()
         log.info(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = Services.start(settings, registry)
         services.changes.start()
+        sweeping = asyncio.create_task(services.sweep_staging())
         collector = QueueCollector(services.queue)
         REGISTRY.register(collector)
         app.state.services = services
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             REGISTRY.unregister(collector)
+            sweeping.cancel()
             await services.changes.stop()
             services.close()
 
@@ -104,11 +107,14 @@ def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
 
 
 _REFUSAL_STATUS: dict[type[intake.Refusal], int] = {
+    intake.TooSlow: 408,
     intake.TooLarge: 413,
     intake.Unusable: 422,
     intake.QueueFull: 429,
     intake.QuotaSpent: 429,
     intake.QueueDown: 503,
+    intake.Busy: 503,
+    intake.DiskFull: 507,
 }
 
 

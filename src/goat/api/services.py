@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from functools import partial
 
+from anyio import to_thread
 from redis import Redis
 
 from goat.api.authenticator import Authenticator, admin_token
 from goat.api.changes import ChangeListener
-from goat.checks import ModelChecker
+from goat.checks.pool import CheckPool
 from goat.core.config import Settings
+from goat.core.slots import Slots
 from goat.queue.connection import redis_url
 from goat.queue.deployment import open_redis
 from goat.queue.jobs import JobPolicy, Queue, evaluation_queue
@@ -45,7 +48,9 @@ class Services:
     auth: Authenticator
     sessions: SessionSigner
     models: ModelStore
-    checker: ModelChecker
+    checks: CheckPool
+    uploads: Slots
+    """Uploads being received or checked in this process (MAX_CONCURRENT_UPLOADS)."""
     sweeper: Sweeper
     changes: ChangeListener
 
@@ -68,8 +73,6 @@ class Services:
             retention=retention(settings, tasks, submissions, models),
         )
         sweeper.start()
-        if removed := models.remove_abandoned(older_than_s=ABANDONED_UPLOAD_S):
-            log.info("removed %d partial uploads left by an earlier API process", removed)
         return cls(
             settings=settings,
             tasks=tasks,
@@ -83,15 +86,28 @@ class Services:
             auth=auth,
             sessions=SessionSigner(session_key(organiser), max_age_s=settings.session_max_age),
             models=models,
-            checker=ModelChecker(
-                timeout=settings.check_timeout, memory_limit_bytes=settings.check_memory_limit
+            checks=CheckPool(
+                workers=settings.check_workers,
+                backlog=settings.check_backlog,
+                timeout=settings.check_timeout,
+                memory_limit_bytes=settings.check_memory_limit,
             ),
+            uploads=Slots(settings.max_concurrent_uploads),
             changes=ChangeListener(redis_url(settings)),
         )
 
+    async def sweep_staging(self) -> None:
+        """Every MAINTENANCE_INTERVAL, not only at start-up: the staging files of uploads that ended without
+        removing theirs (an API killed mid-upload, this one or another sharing UPLOAD_DIR)."""
+        remove = partial(self.models.remove_abandoned, older_than_s=ABANDONED_UPLOAD_S)
+        while True:
+            if removed := await to_thread.run_sync(remove):
+                log.info("removed %d abandoned partial uploads", removed)
+            await asyncio.sleep(self.settings.maintenance_interval)
+
     def close(self) -> None:
         self.sweeper.stop()
-        self.checker.close()
+        self.checks.close()
         self.redis.close()
 
 

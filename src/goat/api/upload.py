@@ -9,19 +9,25 @@ hashed in one thread and written in another while the next ones arrive.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from collections.abc import AsyncIterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import aclosing
 from dataclasses import dataclass
 
-from python_multipart.exceptions import MultipartParseError
+from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from goat.storage.model_files import ModelStore, StagedUpload
+from goat.storage.model_files import ModelStore, StagedUpload, UploadTooLarge
 
 FIELD = "file"
 NAME_FIELD = "name"
 NAME_MAX_BYTES = 256
+MULTIPART_SLACK = 64 * 1024
+"""Multipart framing and small fields around the file: a body this much over MAX_FILE_SIZE cannot fit."""
+BOUNDARY_MAX_CHARS = 70
+"""RFC 2046's limit."""
 _FLUSH_BYTES = 1024 * 1024
 _PIECES_IN_FLIGHT = 16
 """MiB received but not yet hashed and written: bounds the API's memory per upload, absorbs disk stalls."""
@@ -29,6 +35,20 @@ _PIECES_IN_FLIGHT = 16
 
 class BadUpload(Exception):
     """The request is not a multipart upload with a `file` field; the message says what to send."""
+
+
+class UploadStalled(Exception):
+    """The client sent nothing for too long, or too slowly on average; the message says which."""
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How slowly an upload may arrive: nothing for `idle_s` ends it, and so does an average below
+    `min_rate` bytes per second once its first `idle_s` have passed (0: no minimum rate). Together they
+    bound how long a client can hold an upload's staging file and threads."""
+
+    idle_s: float
+    min_rate: int
 
 
 @dataclass(frozen=True)
@@ -118,6 +138,8 @@ def boundary_of(content_type: str | None) -> bytes:
             "send the model as multipart/form-data with the field 'file' "
             "(for example: curl -F file=@model.onnx URL)"
         )
+    if len(boundary) > BOUNDARY_MAX_CHARS:
+        raise BadUpload(f"the multipart boundary is longer than {BOUNDARY_MAX_CHARS} characters (RFC 2046)")
     return boundary
 
 
@@ -161,18 +183,24 @@ class _Storing:
 
 
 async def receive_model(
-    body: AsyncIterator[bytes], *, content_type: str | None, store: ModelStore, max_bytes: int
+    body: AsyncIterator[bytes], *, content_type: str | None, store: ModelStore, max_bytes: int, pace: Pace
 ) -> ReceivedUpload:
-    """Raises BadUpload or UploadTooLarge; in both cases nothing is left on disk."""
+    """Raises BadUpload, UploadTooLarge (the file, or the whole body, chunked or not, past its bound) or
+    UploadStalled; in every case nothing is left on disk."""
     part = _FilePart()
     parser = MultipartParser(boundary_of(content_type), part.callbacks())
     staged = store.stage(max_bytes=max_bytes)
     storing = _Storing(staged)
+    received = 0
     try:
-        async for chunk in body:
-            _feed(parser, chunk)
-            if part.pending_bytes >= _FLUSH_BYTES:
-                await storing.put(part.take())
+        async with aclosing(_paced(body, pace)) as chunks:
+            async for chunk in chunks:
+                received += len(chunk)
+                if received > max_bytes + MULTIPART_SLACK:
+                    raise UploadTooLarge
+                _feed(parser, chunk)
+                if part.pending_bytes >= _FLUSH_BYTES:
+                    await storing.put(part.take())
         _feed(parser, None)
         await storing.put(part.take())
         await storing.finish()
@@ -190,6 +218,33 @@ async def receive_model(
     return ReceivedUpload(staged, part.filename, part.name.decode("utf-8", "replace"))
 
 
+async def _paced(body: AsyncIterator[bytes], pace: Pace) -> AsyncIterator[bytes]:
+    """The body's chunks, until it ends or stalls (UploadStalled): each wait for the next chunk lasts at
+    most `idle_s`, and no longer than the moment the average rate would fall below `min_rate`."""
+    loop = asyncio.get_running_loop()
+    chunks = aiter(body)
+    started = loop.time()
+    received = 0
+    while True:
+        behind_at = started + pace.idle_s + received / pace.min_rate if pace.min_rate else math.inf
+        wait = min(pace.idle_s, behind_at - loop.time())
+        try:
+            async with asyncio.timeout(max(wait, 0)):
+                chunk = await anext(chunks)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            if wait < pace.idle_s:
+                raise UploadStalled(
+                    f"the upload arrived slower than {pace.min_rate} bytes/s on average (UPLOAD_MIN_RATE)"
+                ) from None
+            raise UploadStalled(
+                f"the upload sent nothing for {pace.idle_s:g} s (UPLOAD_IDLE_TIMEOUT)"
+            ) from None
+        received += len(chunk)
+        yield chunk
+
+
 def _feed(parser: MultipartParser, chunk: bytes | None) -> None:
     """One chunk into the parser (None: the end); a malformed body becomes a BadUpload."""
     try:
@@ -197,5 +252,5 @@ def _feed(parser: MultipartParser, chunk: bytes | None) -> None:
             parser.finalize()
         else:
             parser.write(chunk)
-    except MultipartParseError as error:
+    except FormParserError as error:
         raise BadUpload(f"the multipart body is malformed: {error}") from error

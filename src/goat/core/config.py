@@ -47,6 +47,18 @@ class Settings(BaseSettings):
     upload_chunk_size: int = Field(default=1024 * 1024, alias="UPLOAD_CHUNK_SIZE", ge=4096)
     check_timeout: float = Field(default=120.0, alias="CHECK_TIMEOUT", gt=0)
     check_memory_limit: ByteSize = Field(default=ByteSize(4 * 1024**3), alias="CHECK_MEMORY_LIMIT")
+    check_workers: int = Field(default=2, alias="CHECK_WORKERS", ge=1)
+    """Checker processes of one API: the door checks that run at once (checks/pool.py)."""
+    check_backlog: int = Field(default=8, alias="CHECK_BACKLOG", ge=0)
+    """Uploads that may wait for a free checker; beyond it an upload is answered 503 at once."""
+    max_concurrent_uploads: int = Field(default=32, alias="MAX_CONCURRENT_UPLOADS", ge=1)
+    """Uploads one API receives and checks at once; beyond it 503 before the body is read."""
+    upload_idle_timeout: float = Field(default=30.0, alias="UPLOAD_IDLE_TIMEOUT", gt=0)
+    """Seconds an upload may send nothing (408); also the grace before UPLOAD_MIN_RATE applies."""
+    upload_min_rate: ByteSize = Field(default=ByteSize(16 * 1024), alias="UPLOAD_MIN_RATE")
+    """Bytes per second an upload must average after its first UPLOAD_IDLE_TIMEOUT seconds (408)."""
+    upload_disk_margin: ByteSize = Field(default=ByteSize(1024**3), alias="UPLOAD_DISK_MARGIN")
+    """Free space UPLOAD_DIR must keep beyond MAX_FILE_SIZE for an upload to start (507 otherwise)."""
     max_queue_length: int = Field(default=1000, alias="MAX_QUEUE_LENGTH", ge=1)
     submissions_per_day: int = Field(default=10, alias="SUBMISSIONS_PER_DAY", ge=0)
     """Per team and task, per UTC day (storage/quota.py says what counts); 0: unlimited."""

@@ -77,12 +77,17 @@ _UPLOAD_BODY = {
             {
                 401: "No valid token (and ALLOW_ANONYMOUS is off): the message says how to get one",
                 404: "Unknown task",
+                408: "The upload sent nothing for UPLOAD_IDLE_TIMEOUT, or arrived slower than "
+                "UPLOAD_MIN_RATE",
                 413: "Larger than MAX_FILE_SIZE",
-                422: "Not a usable model for this task",
-                429: "The queue is full, the team's daily quota of the task is used (SUBMISSIONS_PER_DAY), "
-                "or it has MAX_UNFINISHED_PER_TEAM submissions queued or running; Retry-After says when "
-                "to try again",
-                503: "The queue (Redis) is unavailable",
+                422: "Not a usable model for this task, or not a well-formed multipart upload",
+                429: "The queue is full (MAX_QUEUE_LENGTH), the team's daily quota of the task is used "
+                "(SUBMISSIONS_PER_DAY), or it has MAX_UNFINISHED_PER_TEAM submissions queued or running; "
+                "Retry-After says when to try again",
+                503: "The queue (Redis) is unavailable, or the server is busy: MAX_CONCURRENT_UPLOADS "
+                "uploads in progress, or every door checker busy (CHECK_WORKERS, CHECK_BACKLOG); "
+                "Retry-After says when to try again",
+                507: "The server's disk has no room for an upload (MAX_FILE_SIZE plus UPLOAD_DISK_MARGIN)",
             }
         ),
     },
@@ -91,15 +96,18 @@ _UPLOAD_BODY = {
 async def submit(
     request: Request, response: Response, services: ServicesDep, caller: ParticipantDep, task: TaskDep
 ) -> SubmissionResponse:
-    intake.refuse_early(services, content_length=request.headers.get("content-length"))
-    upload = await intake.receive(
-        services,
-        request.stream(),
-        content_type=request.headers.get("content-type"),
-        named=caller.team_id is None,
-    )
-    model_info = await intake.check(services, upload.staged, task)
-    admitted = intake.record_and_enqueue(services, upload, task=task, model_info=model_info, caller=caller)
+    with intake.upload_slot(services):
+        intake.refuse_early(services, content_length=request.headers.get("content-length"))
+        upload = await intake.receive(
+            services,
+            request.stream(),
+            content_type=request.headers.get("content-type"),
+            named=caller.team_id is None,
+        )
+        model_info = await intake.check(services, upload.staged, task, caller=caller)
+        admitted = await run_in_threadpool(
+            intake.record_and_enqueue, services, upload, task=task, model_info=model_info, caller=caller
+        )
     row = admitted.row
     if admitted.duplicate:
         response.status_code = 200
