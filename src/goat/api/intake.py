@@ -240,10 +240,9 @@ def record_and_enqueue(
     services: Services, upload: ReceivedUpload, *, task: Task, model_info: dict, caller: Caller
 ) -> Admitted:
     """Store the model and write the row (or find the team's earlier one of the same bytes: nothing is
-    queued), then queue the job. Over quota, or with MAX_QUEUE_LENGTH waiting, the upload is dropped (429);
-    if Redis fails, the row is
-    removed (503). A stored model is never deleted here: another upload of the same bytes may be on its
-    way to a row that needs it, and the next upload of them reuses it."""
+    queued), then queue the job. Over quota, or with MAX_QUEUE_LENGTH waiting, the upload is dropped
+    (429); if Redis fails, the row is removed (503). A stored model is never deleted here: another upload
+    of the same bytes may be on its way to a row that needs it, and the next upload of them reuses it."""
     staged = upload.staged
     new = NewSubmission(
         id=new_submission_id(),
