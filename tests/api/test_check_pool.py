@@ -22,16 +22,17 @@ from tests.support.system import GoatSystem, bearer, without_workers
 CHECK_TIMEOUT = 10
 SLOW_UPLOADS = 50
 
+ENV = {
+    "CHECK_TIMEOUT": str(CHECK_TIMEOUT),
+    "CHECK_WORKERS": "2",
+    "CHECK_BACKLOG": "0",
+    "MAX_CONCURRENT_UPLOADS": str(SLOW_UPLOADS + 8),
+}
+
 
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
-    env = {
-        "CHECK_TIMEOUT": str(CHECK_TIMEOUT),
-        "CHECK_WORKERS": "2",
-        "CHECK_BACKLOG": "0",
-        "MAX_CONCURRENT_UPLOADS": str(SLOW_UPLOADS + 8),
-    }
-    with without_workers(tmp_path_factory.mktemp("checks"), **env) as running:
+    with without_workers(tmp_path_factory.mktemp("checks"), **ENV) as running:
         yield running
 
 

@@ -30,15 +30,17 @@ MIN_RATE = 256
 AT_ONCE = 3
 
 
+ENV = {
+    "MAX_FILE_SIZE": str(MAX_FILE_SIZE),
+    "UPLOAD_IDLE_TIMEOUT": str(IDLE_S),
+    "UPLOAD_MIN_RATE": str(MIN_RATE),
+    "MAX_CONCURRENT_UPLOADS": str(AT_ONCE),
+}
+
+
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
-    env = {
-        "MAX_FILE_SIZE": str(MAX_FILE_SIZE),
-        "UPLOAD_IDLE_TIMEOUT": str(IDLE_S),
-        "UPLOAD_MIN_RATE": str(MIN_RATE),
-        "MAX_CONCURRENT_UPLOADS": str(AT_ONCE),
-    }
-    with without_workers(tmp_path_factory.mktemp("upload"), **env) as running:
+    with without_workers(tmp_path_factory.mktemp("upload"), **ENV) as running:
         yield running
 
 

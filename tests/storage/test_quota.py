@@ -89,29 +89,20 @@ class Stored:
             self.count += 1
 
 
+def admit_now(
+    url: str, new: NewSubmission, limits: Limits, stored: Stored, *, max_queued: int = ANY_LENGTH
+) -> Admitted:
+    """admit at NOW, counting the models it stores in `stored`."""
+    return admit(url, new, limits=limits, max_queued=max_queued, now=NOW, store_model=stored.once)
+
+
 def test_a_duplicate_uses_no_slot(database_url: str) -> None:
     team, limits, stored = a_team(database_url), Limits(per_day=1, unfinished=0), Stored()
-    first = admit(
-        database_url,
-        upload(team, sha256="b" * 64),
-        limits=limits,
-        max_queued=ANY_LENGTH,
-        now=NOW,
-        store_model=stored.once,
-    )
-    again = admit(
-        database_url,
-        upload(team, sha256="b" * 64),
-        limits=limits,
-        max_queued=ANY_LENGTH,
-        now=NOW,
-        store_model=stored.once,
-    )
+    first = admit_now(database_url, upload(team, sha256="b" * 64), limits, stored)
+    again = admit_now(database_url, upload(team, sha256="b" * 64), limits, stored)
     assert again.duplicate and again.row.id == first.row.id and again.usage.used == 1  # type: ignore[union-attr]
     with pytest.raises(OverQuota, match="1 of 1 submissions today"):
-        admit(
-            database_url, upload(team), limits=limits, max_queued=ANY_LENGTH, now=NOW, store_model=stored.once
-        )
+        admit_now(database_url, upload(team), limits, stored)
     assert stored.count == 1, "the model is stored for the new row alone, not for a duplicate or a refusal"
 
 
@@ -141,25 +132,13 @@ def test_parallel_admissions_take_exactly_the_free_slots(database_url: str, limi
     team, stored = a_team(database_url), Stored()
     admitted, refused = in_parallel(
         8,
-        lambda: admit(
-            database_url, upload(team), limits=limits, max_queued=ANY_LENGTH, now=NOW, store_model=stored.once
-        ),
+        lambda: admit_now(database_url, upload(team), limits, stored),
     )
     assert (len(admitted), len(refused)) == (3, 5)
     assert all(isinstance(refusal, OverQuota) for refusal in refused)
     assert stored.count == 3
     assert used(database_url, team) == 3
-    assert (
-        admit(
-            database_url,
-            upload(team),
-            limits=UNLIMITED,
-            max_queued=ANY_LENGTH,
-            now=NOW,
-            store_model=stored.once,
-        ).usage
-        is not None
-    )
+    assert admit_now(database_url, upload(team), UNLIMITED, stored).usage is not None
 
 
 def test_parallel_admissions_of_many_teams_stop_at_the_queue_length(database_url: str) -> None:
@@ -169,14 +148,7 @@ def test_parallel_admissions_of_many_teams_stop_at_the_queue_length(database_url
     stored = Stored()
     admitted, refused = in_parallel(
         8,
-        lambda: admit(
-            database_url,
-            upload(next(teams)),
-            limits=UNLIMITED,
-            max_queued=4,
-            now=NOW,
-            store_model=stored.once,
-        ),
+        lambda: admit_now(database_url, upload(next(teams)), UNLIMITED, stored, max_queued=4),
     )
     assert (len(admitted), len(refused)) == (3, 5)
     assert {refusal.waiting for refusal in refused} == {4}  # type: ignore[attr-defined]
