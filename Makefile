@@ -15,7 +15,7 @@ RUNTIME := $(if $(DRIVER_CUDA),$(shell if [ $(DRIVER_CUDA) -ge 13 ]; then echo g
 endif
 STAMP := $(VENV)/.installed-$(RUNTIME)
 
-.PHONY: install up test lint bench clean runtime
+.PHONY: install up test lint bench bench-load clean runtime
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,12 @@ test: $(STAMP)
 # Benchmarks: commands, not tests (docs/benchmarks.md). BENCH_FLAGS=--quick for a shorter run.
 bench: $(STAMP)
 	benchmarks/run.sh $(BENCH_FLAGS)
+
+# The deadline rush under locust (benchmarks/load.py, docs/benchmarks.md): 5 minutes, not part of make test.
+# LOAD_FLAGS="--goat-src ../old/src" runs the same load against another checkout's goat (a baseline).
+bench-load: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[$(RUNTIME),test,postgres,load]"
+	$(BIN)/python -m benchmarks.load $(LOAD_FLAGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks test_api.py

@@ -29,7 +29,6 @@ IDLE_S = 3
 MIN_RATE = 256
 AT_ONCE = 3
 
-
 ENV = {
     "MAX_FILE_SIZE": str(MAX_FILE_SIZE),
     "UPLOAD_IDLE_TIMEOUT": str(IDLE_S),

@@ -12,6 +12,7 @@ import pytest
 from onnx import ModelProto, numpy_helper
 
 from goat.checks import ModelChecker, ModelRejected, inspect_model
+from goat.checks.isolation import CHECKER_NICENESS
 from goat.tasks.depth.task import TASK2
 from tests.checks.builders import INTERFACE, depth_model, function_bomb
 from tests.support.processes import wait_until
@@ -153,3 +154,9 @@ def test_a_first_check_waits_for_the_child_to_start_without_spending_its_timeout
         assert psutil.Process(starting).is_running()
         assert check(checker, good_model).batch_size == 8
         assert checker.pid == starting
+
+
+def test_the_checker_yields_the_cpu_to_the_api(checker: ModelChecker, good_model: Path) -> None:
+    """A check running for CHECK_TIMEOUT must not take the CPU from the API's answers."""
+    check(checker, good_model)
+    assert psutil.Process(checker.pid).nice() == min(19, os.nice(0) + CHECKER_NICENESS)

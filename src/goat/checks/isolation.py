@@ -7,6 +7,7 @@ process. The child is reused between checks: a check pays milliseconds of overhe
 """
 
 import multiprocessing
+import os
 import resource
 import signal
 import threading
@@ -29,6 +30,9 @@ _CONTEXT = multiprocessing.get_context("spawn")
 _STARTUP_TIMEOUT = 120.0
 # How long a child that hung up may take to finish dying before it is killed.
 _EXIT_GRACE = 10.0
+CHECKER_NICENESS = 10
+"""Added to the checker's nice value: a check running for CHECK_TIMEOUT on a busy machine slows the
+uploads behind it, never /health or a status."""
 
 _Request = tuple[Path, ModelInterface]
 _Reply = tuple[str, Any]
@@ -169,6 +173,7 @@ def _serve(connection: Connection, memory_limit_bytes: int | None) -> None:
     """The child: warm up, cap memory, then answer requests until the parent hangs up."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent decides
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crashing model must not leave core files behind
+    os.nice(CHECKER_NICENESS)  # a model's check waits for the CPU behind the API's answers, not before
     runtime_support()  # probe ONNX Runtime once, before the memory cap and before the first request
     if memory_limit_bytes is not None:
         # On top of the idle footprint, which grows with the host's core count (one BLAS thread per core).

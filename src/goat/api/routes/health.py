@@ -13,7 +13,8 @@ router = APIRouter()
 
 
 @router.get("/health", response_model=Health, summary="The API process is up")
-def health() -> Health:
+async def health() -> Health:
+    """In the event loop: liveness must not wait for a thread when the API is busy."""
     return Health(status="ok")
 
 
