@@ -39,19 +39,15 @@ class CheckPool:
         self._idle = list(self._checkers)
         self._free = asyncio.Semaphore(workers)
         self._threads = ThreadPoolExecutor(workers, thread_name_prefix="door-check")
-        self.slots = Slots(workers + backlog)
+        self._slots = Slots(workers + backlog)
         """Checks running or waiting for a checker."""
         self._lines: dict[Hashable, _Line] = {}
-
-    @property
-    def pids(self) -> list[int]:
-        return [checker.pid for checker in self._checkers]
 
     async def check(self, path: Path, *, interface: ModelInterface, team: Hashable | None) -> ModelInfo:
         """ModelRejected, NoSlot (every checker busy and the backlog full), or the model's description.
         `team`: whose upload it is (None: nobody's, no line of its own)."""
         async with self._team_turn(team):
-            with self.slots.take():
+            with self._slots.take():
                 async with self._free:
                     checker = self._idle.pop()
                     try:
