@@ -27,6 +27,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -64,32 +66,29 @@ def parse() -> argparse.Namespace:
     return parser.parse_args()
 
 
-class RssOverTime:
-    """The API's tree (its checker processes included) and every worker's tree, every RSS_EVERY_S."""
+@contextmanager
+def rss_over_time(up: GoatUp) -> Iterator[list[tuple[float, float, float]]]:
+    """(seconds since start, API MB, workers MB) every RSS_EVERY_S while the block runs: the API's tree
+    (its checker processes included) and every worker's tree."""
+    samples: list[tuple[float, float, float]] = []
+    stop = threading.Event()
+    started = time.monotonic()
 
-    def __init__(self, up: GoatUp) -> None:
-        self.up = up
-        self.samples: list[tuple[float, float, float]] = []
-        """(seconds since start, API MB, workers MB)"""
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._started = time.monotonic()
-
-    def __enter__(self) -> RssOverTime:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.wait(RSS_EVERY_S):
-            children = self.up.children()
+    def sample() -> None:
+        while not stop.wait(RSS_EVERY_S):
+            children = up.children()
             workers = [process for role, process in children.items() if role.startswith("worker")]
-            self.samples.append(
-                (time.monotonic() - self._started, _tree_mb(children.get("api")), sum(map(_tree_mb, workers)))
+            samples.append(
+                (time.monotonic() - started, _tree_mb(children.get("api")), sum(map(_tree_mb, workers)))
             )
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield samples
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _tree_mb(root: psutil.Process | None) -> float:
@@ -177,7 +176,11 @@ def endpoint_rows(folder: Path) -> list[dict[str, str]]:
 
 
 def report(
-    args: argparse.Namespace, folder: Path, rss: RssOverTime, ended: Counter[str], drained_s: float
+    args: argparse.Namespace,
+    folder: Path,
+    rss: list[tuple[float, float, float]],
+    ended: Counter[str],
+    drained_s: float,
 ) -> dict:
     rows = endpoint_rows(folder)
     statuses: dict[str, int] = json.loads((folder / "statuses.json").read_text())
@@ -200,7 +203,7 @@ def report(
         "accepted": accepted,
         "ended": dict(ended),
         "drained_s": round(drained_s),
-        "rss_mb": [(round(t), round(api), round(workers)) for t, api, workers in rss.samples],
+        "rss_mb": [(round(t), round(api), round(workers)) for t, api, workers in rss],
     }
     print(machine_line())
     print(f"\n{'endpoint':<24} {'requests':>8} {'rps':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
@@ -218,7 +221,7 @@ def report(
     stuck = ended.get("queued", 0) + ended.get("running", 0)
     lost = accepted - sum(ended.values())
     print(f"\naccepted (202) {accepted}; rows by status after {drained_s:.0f} s of draining: {dict(ended)}")
-    print("RSS (s, API tree MB, workers' trees MB):", figures["rss_mb"][:: max(1, len(rss.samples) // 12)])
+    print("RSS (s, API tree MB, workers' trees MB):", figures["rss_mb"][:: max(1, len(rss) // 12)])
     status_p99 = by_name.get("GET /status", {}).get("99%") or "nan"
     health_p99 = by_name.get("GET /health", {}).get("99%") or "nan"
     print(f"\n5xx other than 503: {server_errors - busy}  {verdict(server_errors == busy)} target 0")
@@ -249,7 +252,7 @@ def main() -> None:
     )
     with GoatUp(config) as up:
         plan = make_plan(up, args, folder)
-        with RssOverTime(up) as rss:
+        with rss_over_time(up) as rss:
             run_locust(up, plan, args, folder)
             ended, drained_s = drain(up)
     figures = report(args, folder, rss, ended, drained_s)
