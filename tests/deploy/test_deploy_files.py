@@ -79,6 +79,8 @@ def test_compose_keeps_the_seeds_shape_with_redis_closed() -> None:
         assert "./data:/app/data" in services[name]["volumes"]
     for index in range(7):
         worker = services[f"worker-{index + 1}"]
+        assert worker["environment"]["API_URL"] == "http://backend:8000"
+        assert "DATABASE_URL" not in worker["environment"]
         assert worker["command"] == ["goat", "worker", "--index", str(index), "--of", "7"]
         (device,) = worker["deploy"]["resources"]["reservations"]["devices"]
         assert device["capabilities"] == ["gpu"]
@@ -148,9 +150,24 @@ def test_kubernetes_pods_run_as_non_root_and_the_api_is_probed_on_health() -> No
     assert api["ports"] == [{"name": "http", "containerPort": 8000}]
 
 
-def test_kubernetes_workers_ask_for_a_gpu_and_redis_stays_inside() -> None:
+def secret_keys(container: dict[str, Any]) -> set[str]:
+    return {
+        variable["valueFrom"]["secretKeyRef"]["key"]
+        for variable in container.get("env", [])
+        if "secretKeyRef" in variable.get("valueFrom", {})
+    }
+
+
+def test_kubernetes_workers_ask_for_a_gpu_and_share_nothing_but_the_network() -> None:
     (worker,) = pods()["goat-worker"]["containers"]
     assert worker["resources"]["limits"]["nvidia.com/gpu"] == 1
+    assert secret_keys(worker) == {"redis-password", "worker-token"}, "no database credentials"
+    assert all("persistentVolumeClaim" not in volume for volume in pods()["goat-worker"]["volumes"])
+    (api,) = pods()["goat-api"]["containers"]
+    assert "worker-token" in secret_keys(api)
+
+
+def test_kubernetes_redis_stays_inside() -> None:
     redis = find("StatefulSet", "goat-redis")
     assert redis["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
     assert find("Service", "goat-redis")["spec"]["type"] == "ClusterIP"

@@ -11,11 +11,12 @@ from pathlib import Path
 from redis import Redis
 from rq.job import Callback, JobStatus
 
+from goat.queue.connection import connect
 from goat.queue.deployment import KEY
 from goat.queue.jobs import DEPLOYMENT, EVALUATE, ON_FAILURE, evaluation_queue, fetch_job
 from goat.storage.deployment import deployment_id
 from tests.support.models import depth_model
-from tests.support.processes import free_port, run_goat
+from tests.support.processes import RedisServer, free_port, run_goat
 from tests.support.queue import (
     QUEUE_KEY,
     age_beyond_the_grace,
@@ -40,14 +41,25 @@ class CreatesFile:
 def test_a_goat_of_another_deployment_refuses_to_start_on_this_redis(
     unattended: GoatSystem, redis: Redis, tmp_path: Path
 ) -> None:
+    """Another deployment's API (its own database) on this Redis; this deployment's worker (its deployment
+    as its API says) on another deployment's Redis. Both exit 78, saying why."""
     ours = deployment_id(unattended.settings.resolved_database_url)
     assert redis.get(KEY).decode() == ours
     other = {**TEST_ENV, "DATA_DIR": str(tmp_path / "other"), "REDIS_URL": unattended.redis.url}
-    for command in (["api"], ["worker"]):
-        done = run_goat(*command, cwd=tmp_path, env={**other, "API_PORT": str(free_port())})
-        assert done.returncode == 78, done.stderr
-        assert "holds the queue of another goat deployment" in done.stderr
-        assert unattended.redis.password not in done.stderr
+    theirs = RedisServer(tmp_path / "their-redis").start()
+    try:
+        connect(theirs.url).set(KEY, "another")
+        ours_elsewhere = unattended.remote_worker(tmp_path / "worker", redis_url=theirs.url)
+        for command, env in (
+            (["api"], {**other, "API_PORT": str(free_port())}),
+            (["worker"], ours_elsewhere.env),
+        ):
+            done = run_goat(*command, cwd=tmp_path, env=env)
+            assert done.returncode == 78, done.stderr
+            assert "holds the queue of another goat deployment" in done.stderr
+            assert unattended.redis.password not in done.stderr and theirs.password not in done.stderr
+    finally:
+        theirs.stop()
     assert redis.get(KEY).decode() == ours
 
 

@@ -12,6 +12,7 @@ from goat.core.config import Settings
 from goat.core.drawn_secrets import with_drawn_secrets
 from goat.core.secret_files import read
 from goat.core.tokens import new_token
+from goat.core.worker_token import worker_token
 from tests.support.processes import GoatProcess, RedisServer, api_ready, free_port, wait_until
 
 # Small enough for seconds per evaluation, odd enough to exercise padding (12 samples, batches of 5 or 8).
@@ -30,6 +31,17 @@ TEST_ENV = {
     "SUBMISSIONS_PER_DAY": "0",
     "MAX_UNFINISHED_PER_TEAM": "0",
 }
+
+
+WORKER_KNOBS = (
+    "INTRA_OP_THREADS",
+    "EXECUTION_PROVIDER",
+    "JOB_MONITORING_INTERVAL",
+    "HEARTBEAT_GRACE",
+    "MAINTENANCE_INTERVAL",
+    "LOG_LEVEL",
+)
+"""The worker's own settings a test sets (how it runs here); what it evaluates comes from the API."""
 
 
 class _ExplicitSettings(Settings):
@@ -101,6 +113,26 @@ class GoatSystem:
     def admin_token(self) -> str:
         """ADMIN_TOKEN, or the one the API drew and kept in DATA_DIR/admin-token."""
         return self.env.get("ADMIN_TOKEN") or read(self.settings.admin_token_file)
+
+    @property
+    def worker_token(self) -> str:
+        """The workers' token (WORKER_TOKEN, or the one drawn in DATA_DIR)."""
+        return worker_token(explicit_settings(self.env))
+
+    def remote_worker(
+        self, data_dir: Path, *, api_url: str | None = None, redis_url: str | None = None
+    ) -> GoatProcess:
+        """A `goat worker` as on another host (not started): the three settings a worker host needs and its
+        own DATA_DIR, plus the test's speed knobs; nothing of this system's DATA_DIR or database."""
+        data_dir.mkdir(parents=True, exist_ok=True)
+        env = {
+            "REDIS_URL": redis_url or self.redis.url,
+            "API_URL": api_url or self.url,
+            "WORKER_TOKEN": self.worker_token,
+            "DATA_DIR": str(data_dir),
+            **{name: TEST_ENV[name] for name in WORKER_KNOBS},
+        }
+        return GoatProcess(["worker"], env=env, log=self.root / f"worker-{data_dir.name}.log")
 
     @property
     def headers(self) -> dict[str, str]:

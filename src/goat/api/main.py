@@ -31,6 +31,7 @@ from goat.api.routes import (
     submissions,
     tasks,
     teams,
+    worker,
 )
 from goat.api.services import Services
 from goat.core.config import Settings, get_settings
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(teams.router)
     app.include_router(shared_models.router)
     app.include_router(reruns.router)
+    app.include_router(worker.router)
     app.mount("/metrics", make_asgi_app())
     web.install(app)
     _install_error_handlers(app)

@@ -51,6 +51,7 @@ class Services:
     checks: CheckPool
     uploads: Slots
     """Uploads being received or checked in this process (MAX_CONCURRENT_UPLOADS)."""
+    outcomes: Outcomes
     sweeper: Sweeper
     changes: ChangeListener
 
@@ -65,9 +66,10 @@ class Services:
         auth = Authenticator(teams, admin_token=organiser, admin_team=teams.ensure_admin())
         queue = evaluation_queue(redis)
         models = ModelStore(settings.upload_dir)
+        outcomes = Outcomes(settings.resolved_database_url, redis)
         sweeper = Sweeper(
             queue,
-            Outcomes(settings.resolved_database_url, redis),
+            outcomes,
             interval_s=settings.maintenance_interval,
             policy=policy,
             retention=retention(settings, tasks, submissions, models),
@@ -79,6 +81,7 @@ class Services:
             redis=redis,
             queue=queue,
             policy=policy,
+            outcomes=outcomes,
             sweeper=sweeper,
             submissions=submissions,
             teams=teams,

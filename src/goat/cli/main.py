@@ -106,6 +106,33 @@ def worker(
         raise typer.Exit(BROKEN_EXIT) from None
 
 
+@app.command(name="worker-join")
+def worker_join(
+    host: Annotated[
+        str | None,
+        typer.Option(help="The name or address other machines reach this host by (default: its FQDN)."),
+    ] = None,
+    rotate: Annotated[
+        bool, typer.Option("--rotate", help="Draw a new worker token first; workers with the old one stop.")
+    ] = False,
+) -> None:
+    """Print the one command that starts a worker on another machine: Redis's URL with its credentials, the
+    API's URL and the workers' token. Run on the API's host; the command holds secrets: pass it privately."""
+    from goat.cli.join import join_command
+    from goat.core import worker_token
+
+    settings = get_settings()
+    if rotate:
+        try:
+            worker_token.rotate(settings)
+        except worker_token.TokenFixed as fixed:
+            raise typer.BadParameter(str(fixed), param_hint="--rotate") from None
+    command, warnings = join_command(settings, host=host)
+    for warning in warnings:
+        Console(stderr=True).print(f"[yellow]warning:[/] {warning}")
+    typer.echo(command)
+
+
 def _refuse_a_foreign_redis(settings: Settings, process: str) -> None:
     """Exit 78 (EX_CONFIG: `goat up` does not restart it), saying why, on another deployment's Redis."""
     from goat.queue.deployment import ForeignRedis, open_redis

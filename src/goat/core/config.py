@@ -74,7 +74,14 @@ class Settings(BaseSettings):
     session_max_age: int = Field(default=8 * 3600, alias="SESSION_MAX_AGE", ge=60)
     """Seconds a web sign-in lasts (web/sessions.py); a revoked or replaced token ends it at once."""
 
-    # Workers.
+    # Workers. A worker needs only REDIS_URL, API_URL and WORKER_TOKEN: it fetches everything else from the
+    # API (worker/api.py); GPU hosts hold no database credentials and mount nothing.
+    api_url: str | None = Field(default=None, alias="API_URL")
+    """Where workers reach the API; None: this host's API on API_PORT."""
+    worker_token: SecretStr | None = Field(default=None, alias="WORKER_TOKEN")
+    """The workers' token; None: drawn at first start and kept in DATA_DIR/worker-token."""
+    model_cache_bytes: ByteSize = Field(default=ByteSize(20 * 1024**3), alias="MODEL_CACHE_BYTES")
+    """The models a worker fetched from the API, kept in DATA_DIR/model-cache up to this size."""
     worker_count: int | None = Field(default=None, alias="WORKER_COUNT", ge=0)
     worker_id: str | None = Field(default=None, alias="WORKER_ID")
     gpu_memory_fraction: float = Field(default=0.143, alias="GPU_MEMORY_FRACTION", gt=0, le=1)
@@ -140,6 +147,22 @@ class Settings(BaseSettings):
     @property
     def admin_token_file(self) -> Path:
         return self.data_dir / "admin-token"
+
+    @property
+    def worker_token_file(self) -> Path:
+        return self.data_dir / "worker-token"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        return self.data_dir / "model-cache"
+
+    @property
+    def resolved_api_url(self) -> str:
+        """API_URL, else this host's API (on the loopback when it listens on every address)."""
+        if self.api_url is not None:
+            return self.api_url.rstrip("/")
+        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host
+        return f"http://{host}:{self.api_port}"
 
     @property
     def redis_dir(self) -> Path:

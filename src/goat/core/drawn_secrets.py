@@ -1,9 +1,9 @@
 """The deployment's secrets about its test sets: DATASET_SEED and SPLIT_KEY when given, else drawn once.
 
 A fixed default seed would let anyone render the hidden ground truth from the source, and a known split key
-would tell which samples are private. Without DATASET_SEED (SPLIT_KEY), the first process to start (the API
-or a worker) draws 128 bits (256 bits) from `secrets` and keeps them in DATA_DIR/dataset-seed
-(DATA_DIR/split-key), 0600; every later process, on any machine sharing DATA_DIR, reads the same value.
+would tell which samples are private. Without DATASET_SEED (SPLIT_KEY), the API at its first start draws
+128 bits (256 bits) from `secrets` and keeps them in DATA_DIR/dataset-seed (DATA_DIR/split-key), 0600; it
+reads the same value at every later start, and hands it to workers on any host (GET /worker/setup).
 DATASET_SEED remains for reproducible research runs; the split key stays secret even then. The task
 registry is handed the resolved settings and never reads the files itself.
 """

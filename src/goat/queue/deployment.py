@@ -36,10 +36,15 @@ def claim(connection: Redis, deployment: str) -> None:
 
 
 def open_redis(settings: Settings) -> tuple[Redis, str]:
-    """The deployment's Redis, claimed (ForeignRedis otherwise), and the deployment's id. A Redis that does
-    not answer yet is claimed later, by the API's sweeper and by each worker's loop (the API answers 503
-    meanwhile)."""
+    """The deployment's Redis, claimed (ForeignRedis otherwise), and the deployment's id (from its
+    database)."""
     deployment = deployment_id(settings.resolved_database_url)
+    return claimed_redis(settings, deployment), deployment
+
+
+def claimed_redis(settings: Settings, deployment: str) -> Redis:
+    """The Redis of `deployment`, claimed (ForeignRedis otherwise). A Redis that does not answer yet is
+    claimed later, by the API's sweeper and by each worker's loop (the API answers 503 meanwhile)."""
     url = redis_url(settings)
     connection = connect(url)
     try:
@@ -49,4 +54,4 @@ def open_redis(settings: Settings) -> tuple[Redis, str]:
         raise ForeignRedis(f"Redis at {redacted(url)}: {foreign}") from None
     except RedisError as error:
         log.warning("Redis at %s is not answering (%s); it is claimed once it answers", redacted(url), error)
-    return connection, deployment
+    return connection

@@ -2,11 +2,12 @@
 
 RQ forks a work-horse per job; the horse runs `run_job`, which hands the submission to
 goat.worker.evaluate (where an executor runs it under the limits). What RQ sees and goat must record is
-translated here into goat.worker.outcomes: a horse killed because the worker is stopping (queued again,
-without spending an attempt), a horse that died otherwise, a worker lost, or a worker broken by an
-evaluation it could not end (queued again until MAX_ATTEMPTS; the broken worker stops), the job raising
-(an internal error). The heartbeat bound is settable, so a lost worker is found in seconds. Before forking,
-each job is vetted (queue/trust.py): only goat's evaluation of this deployment's submission runs.
+translated here into reports (a worker's go to its API; in the API's sweeper, to the database): a horse
+killed because the worker is stopping (queued again, without spending an attempt), a horse that died
+otherwise, a worker lost, or a worker broken by an evaluation it could not end (queued again until
+MAX_ATTEMPTS; the broken worker stops), the job raising (an internal error). The heartbeat bound is
+settable, so a lost worker is found in seconds. Before forking, each job is vetted (queue/trust.py): only
+goat's evaluation of this deployment's submission runs.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ from goat.core.processes import die_with_parent
 from goat.executors.base import ExecutorBroken
 from goat.queue.jobs import SERIALIZER
 from goat.queue.trust import Verdict, discard, give_back, vet
-from goat.storage.submissions import PLATFORM_FAILURE, SubmissionStore
+from goat.storage.submissions import PLATFORM_FAILURE
 from goat.worker import context
 from goat.worker.broken import BROKEN_EXIT
-from goat.worker.evaluate import evaluate_submission
+from goat.worker.evaluate import SUPERSEDED, evaluate_submission
 from goat.worker.outcomes import Outcomes
+from goat.worker.reports import Reports
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,14 @@ only such jobs is not spun through."""
 
 
 def run_job(submission_id: str) -> str:
-    """The function RQ runs in the work-horse."""
-    return evaluate_submission(submission_id, ctx=context.current(), connection=get_current_job().connection)
+    """The function RQ runs in the work-horse. An evaluation superseded by another attempt (this worker was
+    cut off and the submission runs again elsewhere, under the same job id) leaves the job's record in Redis
+    to that attempt: the horse exits at once, as RQ's horse ends anyway (os._exit), without RQ marking the
+    job finished under the attempt that holds it."""
+    ended = evaluate_submission(submission_id, ctx=context.current(), connection=get_current_job().connection)
+    if ended == SUPERSEDED:
+        os._exit(0)
+    return ended
 
 
 def on_job_failure(
@@ -65,18 +73,23 @@ def on_job_failure(
     _outcomes(job).failed(job.id, reason=INTERNAL_ERROR, failure=PLATFORM_FAILURE)
 
 
-def _outcomes(job: Job) -> Outcomes:
+def _outcomes(job: Job) -> Reports:
+    """A worker reports to its API; the API's own sweeper (which runs RQ's cleanup) writes the database."""
+    installed = context.installed()
+    if installed is not None:
+        return installed.reports
     return Outcomes(get_settings().resolved_database_url, job.connection)
 
 
-def _known(submission_id: str) -> bool:
-    """Whether this deployment's database has the submission."""
-    return SubmissionStore(get_settings().resolved_database_url).get(submission_id) is not None
+def _max_attempts() -> int:
+    """The deployment's MAX_ATTEMPTS: in a worker, as the API gave it."""
+    installed = context.installed()
+    return (installed.settings if installed is not None else get_settings()).max_attempts
 
 
 def _lost(job: Job, what: str) -> None:
     """RQ queues the job again while it has retries left; the record says so, or fails it at the last."""
-    lost = get_settings().max_attempts - (job.retries_left or 0)
+    lost = _max_attempts() - (job.retries_left or 0)
     if job.retries_left:
         _outcomes(job).requeued(job.id, reason=f"{what} {lost} time{'s' if lost > 1 else ''}; queued again")
     else:
@@ -123,7 +136,7 @@ class EvaluationWorker(Worker):
         die_with_parent()
 
     def execute_job(self, job: Job, queue: Any) -> None:
-        verdict = vet(job, deployment=self.deployment, knows=_known)
+        verdict = vet(job, deployment=self.deployment, knows=context.current().reports.knows)
         if verdict is Verdict.FOREIGN:
             give_back(queue, job)
             time.sleep(_GIVEN_BACK_PAUSE_S)

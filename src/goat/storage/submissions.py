@@ -118,14 +118,17 @@ class SubmissionStore:
             error_detail=None,
         )
 
-    def mark_requeued(self, submission_id: str, *, reason: str) -> bool:
+    def mark_requeued(self, submission_id: str, *, reason: str, attempt: int | None = None) -> bool:
         """A lost worker's submission goes back to the queue; the reason stays visible until it runs again."""
-        return self._transition(submission_id, status=QUEUED, worker_id=None, error=reason, error_detail=None)
+        return self._transition(
+            submission_id, attempt=attempt, status=QUEUED, worker_id=None, error=reason, error_detail=None
+        )
 
     def mark_completed(
         self,
         submission_id: str,
         *,
+        attempt: int | None = None,
         result: dict[str, Any],
         score: float,
         private_score: float | None = None,
@@ -135,6 +138,7 @@ class SubmissionStore:
         pictures = [Preview(submission_id=submission_id, index=i, png=png) for i, png in enumerate(previews)]
         return self._transition(
             submission_id,
+            attempt=attempt,
             also=pictures,
             status=COMPLETED,
             result=result,
@@ -153,12 +157,19 @@ class SubmissionStore:
         )
 
     def mark_failed(
-        self, submission_id: str, *, error: str, failure: Failure, detail: str | None = None
+        self,
+        submission_id: str,
+        *,
+        error: str,
+        failure: Failure,
+        detail: str | None = None,
+        attempt: int | None = None,
     ) -> bool:
         """`failure` says whose fault it was, which decides whether the team's quota counts it; `detail`
         is the organiser's whole text, where it says more than `error`."""
         return self._transition(
             submission_id,
+            attempt=attempt,
             status=FAILED,
             error=error,
             error_detail=detail if detail != error else None,
@@ -166,13 +177,17 @@ class SubmissionStore:
             finished_at=utcnow(),
         )
 
-    def _transition(self, submission_id: str, *, also: Sequence[Base] = (), **values: Any) -> bool:
-        """Apply only while unfinished, so a late message from a lost worker cannot undo a final state;
-        the rows in `also` are added with the change, or not at all."""
+    def _transition(
+        self, submission_id: str, *, attempt: int | None = None, also: Sequence[Base] = (), **values: Any
+    ) -> bool:
+        """Apply only while unfinished, so a late message from a lost worker cannot undo a final state, and,
+        given an `attempt`, only while that attempt holds it, so a worker cut off and replaced cannot undo
+        its successor's work; the rows in `also` are added with the change, or not at all."""
+        held = [] if attempt is None else [Submission.attempts == attempt]
         with session_scope(self.url) as session:
             outcome = session.execute(
                 update(Submission)
-                .where(Submission.id == submission_id, Submission.status.in_(UNFINISHED))
+                .where(Submission.id == submission_id, Submission.status.in_(UNFINISHED), *held)
                 .values(**values)
             )
             changed = bool(outcome.rowcount)

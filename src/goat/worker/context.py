@@ -11,6 +11,8 @@ from goat.executors.inference import RunOptions
 from goat.executors.limits import Limits
 from goat.tasks import Task, TestSet
 from goat.tasks.previews import PreviewSet
+from goat.worker.model_cache import ModelCache
+from goat.worker.reports import Reports
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class WorkerContext:
     device: Device
     options: RunOptions
     limits: Limits
+    reports: Reports
+    models: ModelCache
 
 
 _current: WorkerContext | None = None
@@ -39,6 +43,11 @@ def install(context: WorkerContext) -> None:
     """Set before the work loop starts, so the forked work-horse finds the test set already in memory."""
     global _current
     _current = context
+
+
+def installed() -> WorkerContext | None:
+    """The context in a worker process; None elsewhere (the API's sweeper runs RQ's cleanup too)."""
+    return _current
 
 
 def current() -> WorkerContext:

@@ -10,22 +10,23 @@ from redis.exceptions import RedisError
 from goat.executors.base import ExecutionFailed, ModelFile
 from goat.executors.forked import ForkedExecutor
 from goat.queue.live import publish_progress
-from goat.storage.model_files import ModelStore
 from goat.storage.submissions import MODEL_FAILURE
 from goat.worker.context import WorkerContext
-from goat.worker.outcomes import Outcomes
+from goat.worker.model_cache import ModelUnavailable
 
 log = logging.getLogger(__name__)
 
+SUPERSEDED = "superseded"
+
 
 def evaluate_submission(submission_id: str, *, ctx: WorkerContext, connection: Redis) -> str:
-    """Runs the evaluation and records its outcome; returns the final status."""
+    """Runs the evaluation and reports its outcome (ctx.reports); returns how it ended here."""
     settings = ctx.settings
-    outcomes = Outcomes(settings.resolved_database_url, connection)
-    row = outcomes.started(submission_id, worker_id=ctx.worker_id)
-    if row is None:
+    reports = ctx.reports
+    attempt = reports.started(submission_id, worker_id=ctx.worker_id)
+    if attempt is None:
         return "skipped"
-    loaded = ctx.tasks[row.task]
+    loaded = ctx.tasks[attempt.task]
 
     def on_progress(done: int, total: int) -> None:
         """Best effort: a Redis blip costs a progress update, never the evaluation."""
@@ -45,19 +46,34 @@ def evaluate_submission(submission_id: str, *, ctx: WorkerContext, connection: R
         preview_set=loaded.preview_set,
         private=loaded.private,
     )
-    model = ModelFile(
-        path=ModelStore(settings.upload_dir).path_for(row.model_sha256),
-        sha256=row.model_sha256,
-        fixed_batch=row.model_info.get("batch_size"),
-    )
+    try:
+        path = ctx.models.path_for(attempt.model_sha256)
+    except ModelUnavailable as unavailable:
+        log.error("submission %s: %s", submission_id, unavailable)
+        reason = "its model could not be fetched; queued again"
+        return _ended("requeued", reports.requeued(submission_id, reason=reason, attempt=attempt.attempt))
+    model = ModelFile(path=path, sha256=attempt.model_sha256, fixed_batch=attempt.fixed_batch)
     try:
         executor.provision(model=model)
         executor.execute(on_progress=on_progress)
         # Stored before the evaluation process is torn down (tens of ms for a large model).
-        outcomes.completed(row, executor.collect_results(), worker_id=ctx.worker_id)
-        return "completed"
+        outputs = executor.collect_results()
+        done = reports.completed(submission_id, outputs, worker_id=ctx.worker_id, attempt=attempt.attempt)
+        return _ended("completed", done)
     except ExecutionFailed as failure:
-        outcomes.failed(submission_id, reason=str(failure), failure=MODEL_FAILURE, detail=failure.detail)
-        return "failed"
+        failed = reports.failed(
+            submission_id,
+            reason=str(failure),
+            failure=MODEL_FAILURE,
+            detail=failure.detail,
+            attempt=attempt.attempt,
+        )
+        return _ended("failed", failed)
     finally:
         executor.cleanup()
+
+
+def _ended(how: str, recorded: bool) -> str:
+    """SUPERSEDED when the API did not record it: the submission finished meanwhile or another attempt holds
+    it (this worker was cut off and replaced)."""
+    return how if recorded else SUPERSEDED

@@ -7,13 +7,14 @@ import logging
 import socket
 import time
 import uuid
+from functools import partial
 
 import numpy as np
 from redis import Redis
 from redis.exceptions import RedisError
 
 from goat.core.config import Settings, cpu_count
-from goat.core.drawn_secrets import with_drawn_secrets
+from goat.core.worker_token import worker_token
 from goat.executors.cuda import load_libraries
 from goat.executors.devices import Device, DeviceUnusable, choose_device
 from goat.executors.inference import RunOptions
@@ -21,14 +22,16 @@ from goat.executors.limits import Limits
 from goat.executors.probe import explain, run_isolated
 from goat.executors.runtime import gpu_options
 from goat.queue.connection import answers
-from goat.queue.deployment import claim, open_redis
+from goat.queue.deployment import claim, claimed_redis
 from goat.queue.jobs import evaluation_queue
 from goat.queue.rq_worker import EvaluationWorker
 from goat.queue.workers import forget_dead_workers
-from goat.storage.submissions import SubmissionStore
 from goat.tasks import load_registry
 from goat.worker import context
+from goat.worker.api import ApiUnreachable, WorkerApi
 from goat.worker.broken import BrokenMark, WorkerBroken
+from goat.worker.model_cache import ModelCache
+from goat.worker.wire import WorkerSetup
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +51,9 @@ def intra_op_threads(settings: Settings, *, device: Device, workers: int) -> int
 
 
 def load_tasks(settings: Settings) -> dict[str, context.LoadedTask]:
+    """`settings` as the API gave them: its test-set secrets included."""
     loaded = {}
-    for name, task in load_registry(with_drawn_secrets(settings)).items():
+    for name, task in load_registry(settings).items():
         started = time.perf_counter()
         test_set = task.load_test_set()
         previews = task.load_preview_set(settings.preview_count) if settings.preview_count else None
@@ -72,12 +76,17 @@ def ready_device(settings: Settings, *, index: int) -> tuple[Device, str]:
 
 def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
     """Runs until SIGTERM/SIGINT; a Redis outage pauses it and it reconnects by itself. Raises ForeignRedis
-    when its Redis holds another deployment's queue, WorkerBroken when an evaluation could not be ended;
-    after that, the next start waits for the device (worker/broken.py)."""
-    connection, deployment = open_redis(settings)
+    when its Redis holds another deployment's queue, WorkerRefused when the API refuses its token,
+    WorkerBroken when an evaluation could not be ended; after that, the next start waits for the device
+    (worker/broken.py)."""
     worker_id = settings.worker_id or f"{socket.gethostname()}-{index + 1}"
     broken = BrokenMark(settings.data_dir, worker_id)
     device, provider = broken.wait_until_ready(lambda: ready_device(settings, index=index))
+    api = WorkerApi(settings.resolved_api_url, partial(worker_token, settings))
+    setup = _wait_for_api(api)
+    settings = setup.settings.apply(settings)
+    deployment = setup.deployment
+    connection = claimed_redis(settings, deployment)
     threads = intra_op_threads(settings, device=device, workers=workers)
     limits = Limits(
         time_s=settings.job_timeout,
@@ -94,10 +103,14 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
                 threads=threads, gpu=gpu_options(settings), score_beside_inference=device.is_cuda
             ),
             limits=limits,
+            reports=api,
+            models=ModelCache(
+                settings.model_cache_dir, max_bytes=int(settings.model_cache_bytes), fetch=api.model
+            ),
         )
     )
     log.info("worker %s on %s (probed: %s), %d intra-op threads", worker_id, device.label, provider, threads)
-    prepare_for_forks(settings)
+    prepare_for_forks()
     while True:
         _wait_for_redis(connection)
         claim(connection, deployment)  # again after every outage: Redis may have lost its data
@@ -127,15 +140,23 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
         time.sleep(1.0)
 
 
-def prepare_for_forks(settings: Settings) -> None:
-    """Work every evaluation would repeat, done once here: its modules and the database engine; then
+def prepare_for_forks() -> None:
+    """Work every evaluation would repeat, done once here: its modules; then
     gc.freeze(), so a forked evaluation's first collection does not walk (and copy the pages of) every
     object inherited from the worker."""
     import goat.queue.rq_worker  # noqa: F401  (RQ imports it in each work-horse otherwise)
 
-    SubmissionStore(settings.resolved_database_url).unfinished()
     np.percentile(np.zeros(2), 50)  # its first call imports numpy.ma
     gc.freeze()
+
+
+def _wait_for_api(api: WorkerApi) -> WorkerSetup:
+    """The deployment's setup, once its API answers (a worker may start before its API)."""
+    while True:
+        try:
+            return api.setup()
+        except ApiUnreachable as error:
+            log.warning("the API is not answering (%s); retrying", error)
 
 
 def _wait_for_redis(connection: Redis) -> None:

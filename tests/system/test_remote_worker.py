@@ -1,0 +1,54 @@
+"""A worker as on another host: given only Redis's URL, the API's URL and the workers' token, with a DATA_DIR
+of its own, it evaluates exactly as the API's host would (the same hidden test set, drawn from the API's
+secrets), fetches the model from the API into its cache, and reports the result and previews to the API."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.models import depth_model
+from tests.support.processes import GoatProcess, wait_until
+from tests.support.scoring import expected_metrics
+from tests.support.system import GoatSystem, without_workers
+
+
+@pytest.fixture(scope="module")
+def alone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
+    """The API and Redis, no worker of its own; its test-set secrets drawn into its DATA_DIR."""
+    with without_workers(tmp_path_factory.mktemp("api-host")) as system:
+        yield system
+
+
+@pytest.fixture(scope="module")
+def remote(alone: GoatSystem, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatProcess]:
+    worker = alone.remote_worker(tmp_path_factory.mktemp("worker-host") / "data").start()
+    try:
+        wait_until(
+            lambda: worker.running() and alone.admin.queue_status()["worker_count"] == 1,
+            timeout=120,
+            what="the remote worker to register",
+        )
+        yield worker
+    finally:
+        worker.stop()
+
+
+def test_a_remote_worker_scores_on_the_deployments_test_set(
+    alone: GoatSystem, remote: GoatProcess, models_dir: Path
+) -> None:
+    model = depth_model(models_dir / "model.onnx", image_size=alone.settings.image_size)
+    final = alone.client.wait(alone.client.submit(model)["submission_id"], timeout=120)
+
+    assert final["status"] == "completed", (final, alone.logs())
+    expected = expected_metrics(alone, model)
+    for metric, value in expected.items():
+        assert final["result"]["metrics"][metric] == pytest.approx(value, rel=1e-5, abs=1e-6), metric
+    assert final["result"]["previews"] == alone.settings.preview_count
+    sha256 = hashlib.sha256(model.read_bytes()).hexdigest()
+    cached = Path(remote.env["DATA_DIR"]) / "model-cache" / f"{sha256}.onnx"
+    assert cached.read_bytes() == model.read_bytes()
+    assert not (Path(remote.env["DATA_DIR"]) / "dataset-seed").exists()
