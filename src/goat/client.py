@@ -27,11 +27,17 @@ class GoatError(Exception):
 
 class GoatClient:
     def __init__(
-        self, base_url: str = "http://localhost:8000", *, token: str | None = None, timeout: float = 600.0
+        self,
+        base_url: str = "http://localhost:8000",
+        *,
+        token: str | None = None,
+        timeout: float = 600.0,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
-        """`token`: a team's or the organiser's, sent as `Authorization: Bearer` with every request."""
+        """`token`: a team's or the organiser's, sent as `Authorization: Bearer` with every request;
+        `transport`: another way to the API than TCP (httpx.HTTPTransport(uds=...): a Unix socket)."""
         headers = {"Authorization": f"Bearer {token}"} if token else None
-        self.http = httpx.Client(base_url=base_url, timeout=timeout, headers=headers)
+        self.http = httpx.Client(base_url=base_url, timeout=timeout, headers=headers, transport=transport)
 
     def __enter__(self) -> GoatClient:
         return self

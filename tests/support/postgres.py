@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
@@ -48,8 +49,11 @@ def require_server_bindir() -> Path:
 class PostgresServer:
     """One server; `create_database()` hands each test an empty database of its own."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, launcher: Sequence[str] = ()) -> None:
+        """`launcher`: what runs the server (`ip netns exec NS`: on another host's loopback; the test still
+        reaches it through its Unix socket)."""
         self.bindir = bindir
+        self.launcher = list(launcher)
         self.port = free_port()
         # Not under pytest's tmp folder: that is private to root, and the server's user must reach its data.
         self.root = Path(tempfile.mkdtemp(prefix="goat-postgres-"))
@@ -61,6 +65,7 @@ class PostgresServer:
         command = [str(self.bindir / args[0]), *args[1:]]
         if self.as_root:
             command = ["runuser", "-u", "postgres", "--", *command]
+        command = [*self.launcher, *command]
         with (self.root / "commands.log").open("ab") as log:
             subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT, cwd=self.root)
 
@@ -83,7 +88,7 @@ class PostgresServer:
             return False
 
     def _dsn(self, database: str) -> str:
-        return f"host=127.0.0.1 port={self.port} user=postgres dbname={database}"
+        return f"host={self.root} port={self.port} user=postgres dbname={database}"
 
     def create_database(self) -> str:
         """A new, empty database; its SQLAlchemy URL (psycopg 3)."""

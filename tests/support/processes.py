@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -85,20 +85,31 @@ class GoatProcess:
     """`python -m goat <args>` with the test's environment only, in the log's folder (the test's own, where no
     `.env` is); output goes to that log file, kept for failures."""
 
-    def __init__(self, args: list[str], *, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        *,
+        env: dict[str, str],
+        log: Path,
+        launcher: Sequence[str] = (),
+        module: str = "goat",
+    ) -> None:
+        """`launcher`: what runs the command (`ip netns exec NS`, which execs it: the pid stays goat's)."""
         self.args = args
         self.env = env
         self.log = log
+        self.launcher = tuple(launcher)
+        self.module = module
         self.process: subprocess.Popen | None = None
 
     def again(self) -> GoatProcess:
         """The same command, not started: to replace this one once it has died."""
-        return GoatProcess(self.args, env=self.env, log=self.log)
+        return GoatProcess(self.args, env=self.env, log=self.log, launcher=self.launcher, module=self.module)
 
     def start(self) -> GoatProcess:
         with self.log.open("ab") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "goat", *self.args],
+                [*self.launcher, sys.executable, "-m", self.module, *self.args],
                 cwd=self.log.parent,
                 env=controlled_env(self.env),
                 stdout=sink,
@@ -109,7 +120,7 @@ class GoatProcess:
     def running(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
             code = self.process.returncode
-            raise RuntimeError(f"goat {' '.join(self.args)} exited with {code}; see {self.log}")
+            raise RuntimeError(f"{self.module} {' '.join(self.args)} exited with {code}; see {self.log}")
         return self.process is not None
 
     def stop(self, *, timeout: float = 30) -> int | None:
