@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -234,3 +235,17 @@ def without_workers(root: Path, **env: str) -> GoatSystem:
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header of a token, for a request sent with httpx directly."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def status_when(
+    client: GoatClient, submission: str, predicate: Callable[[dict], bool], what: str, *, timeout: float
+) -> dict:
+    """The submission's status once `predicate` holds for it (bounded by `timeout`)."""
+    seen: dict = {}
+
+    def check() -> bool:
+        seen.update(client.status(submission))
+        return predicate(seen)
+
+    wait_until(check, timeout=timeout, what=f"{submission} {what}")
+    return seen

@@ -14,7 +14,7 @@ from goat.storage.submissions import SubmissionStore
 from tests.support.hostile import huge_allocation_model, looping_model, nan_model, shrinking_model
 from tests.support.models import depth_model
 from tests.support.processes import wait_until
-from tests.support.system import GoatSystem, running_worker
+from tests.support.system import GoatSystem, running_worker, status_when
 
 SIZE = 32
 # About a second per batch on one core: long enough to act while it runs, short enough to finish.
@@ -68,14 +68,7 @@ def started_not_done(system: GoatSystem, submission: str, attempt: int) -> dict:
 
 
 def wait_for(system: GoatSystem, submission: str, predicate, what: str, timeout: float = 60) -> dict:
-    seen: dict = {}
-
-    def check() -> bool:
-        seen.update(system.client.status(submission))
-        return predicate(seen)
-
-    wait_until(check, timeout=timeout, what=f"{submission} {what}")
-    return seen
+    return status_when(system.client, submission, predicate, what, timeout=timeout)
 
 
 def replace_dead_workers(system: GoatSystem) -> None:
