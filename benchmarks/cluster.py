@@ -95,7 +95,7 @@ def main() -> None:
             "BATCH_SIZE": "8",
             "MAX_QUEUE_LENGTH": str(args.jobs + 100),
             "MAX_FILE_SIZE": str(int((args.megabytes + 50) * 1e6)),
-            "PREVIEW_COUNT": "0",
+            "PREVIEW_SAMPLES": "0",
             "LOG_LEVEL": "WARNING",
         }
         cluster = Cluster(root, hosts, env=env)

@@ -53,7 +53,8 @@ def test_a_submission_completes_on_a_worker_host(cluster: Cluster, tmp_path: Pat
     assert host in ("b", "c")
     worker_data = Path(cluster.workers[host].env["DATA_DIR"])
     assert list((worker_data / "model-cache").glob("*.onnx")), "the model came from the API"
-    assert not (worker_data / "goat.db").exists() and not (worker_data / "uploads").exists()
+    assert not (worker_data / "goat.db").exists(), "no database on a worker host"
+    assert not list((worker_data / "uploads").glob("*")), "nor the API's models"
 
 
 def test_a_killed_host_s_submission_completes_on_the_other(cluster: Cluster, tmp_path: Path) -> None:
