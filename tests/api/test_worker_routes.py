@@ -80,3 +80,11 @@ def test_worker_join_prints_the_command_and_rotates_the_token(idle: GoatSystem, 
     assert given["WORKER_TOKEN"] == idle.worker_token != old
     assert httpx.get(f"{idle.url}/worker/setup", headers=bearer(old)).status_code == 401
     assert httpx.get(f"{idle.url}/worker/setup", headers=bearer(given["WORKER_TOKEN"])).status_code == 200
+
+
+def test_a_worker_with_a_wrong_token_takes_no_work_and_says_why(idle: GoatSystem, tmp_path: Path) -> None:
+    worker = idle.remote_worker(tmp_path / "data")
+    done = run_goat("worker", cwd=tmp_path, env={**worker.env, "WORKER_TOKEN": "goat_not-ours"}, timeout=120)
+    assert done.returncode == 78, done.stderr
+    assert "refuses this worker's token" in done.stderr
+    assert "goat_not-ours" not in done.stderr

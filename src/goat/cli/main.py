@@ -87,18 +87,19 @@ def worker(
     of: Annotated[int, typer.Option(help="Workers on this host (splits the CPU cores).")] = 1,
 ) -> None:
     """Take evaluations from the queue until SIGTERM; exit 78 (EX_CONFIG) without taking any when the GPU
-    it was asked to use is unusable, or its Redis holds another deployment's queue, saying why; exit 75
-    (EX_TEMPFAIL) when an evaluation could not be ended, to be restarted, and then wait for the device to
-    answer before taking work."""
+    it was asked to use is unusable, its Redis holds another deployment's queue or its API refuses its
+    WORKER_TOKEN, saying why; exit 75 (EX_TEMPFAIL) when an evaluation could not be ended, to be restarted,
+    and then wait for the device to answer before taking work."""
     from goat.executors.devices import DeviceUnusable
     from goat.queue.deployment import ForeignRedis
+    from goat.worker.api import WorkerRefused
     from goat.worker.broken import BROKEN_EXIT, WorkerBroken
     from goat.worker.runner import run_worker
 
     settings = _serving(f"worker-{index + 1}")
     try:
         run_worker(settings, index=index, workers=of)
-    except (DeviceUnusable, ForeignRedis) as refusal:
+    except (DeviceUnusable, ForeignRedis, WorkerRefused) as refusal:
         logging.getLogger("goat.worker").error("this worker takes no work: %s", refusal)
         raise typer.Exit(os.EX_CONFIG) from None
     except WorkerBroken as broken:
