@@ -265,17 +265,6 @@ class SubmissionStore:
                 counts[key] = counts.get(key, 0) + count
         return counts
 
-    def of_team(self, team_id: int, *, limit: int) -> list[Submission]:
-        """The team's submissions, newest first."""
-        query = (
-            select(Submission)
-            .where(Submission.team_id == team_id)
-            .order_by(Submission.created_at.desc())
-            .limit(limit)
-        )
-        with session_scope(self.url) as session:
-            return list(session.scalars(query))
-
     def preview(self, submission_id: str, index: int) -> bytes | None:
         with session_scope(self.url) as session:
             found = session.get(Preview, (submission_id, index))

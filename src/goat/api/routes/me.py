@@ -11,6 +11,7 @@ from goat.api.authenticator import Caller
 from goat.api.deps import ServicesDep
 from goat.api.schemas import Me, Quota, SubmissionSummary, errors, quota_of
 from goat.api.services import Services
+from goat.storage.listing import Filters, submissions_matching
 from goat.storage.quota import usage_by_task
 from goat.storage.submissions import as_utc, utcnow
 
@@ -24,7 +25,11 @@ router = APIRouter()
     summary="The token's team and its submissions, newest first",
 )
 def me(services: ServicesDep, caller: MemberDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> Me:
-    rows = services.submissions.of_team(caller.team_id, limit=limit) if caller.team_id is not None else []
+    rows = (
+        submissions_matching(services.submissions.url, Filters(team_id=caller.team_id), limit=limit)
+        if caller.team_id is not None
+        else []
+    )
     return Me(
         team=caller.team,
         admin=caller.admin,

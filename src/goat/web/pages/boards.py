@@ -12,6 +12,7 @@ from goat.api.routes.leaderboard import standings
 from goat.api.routes.queue import snapshot
 from goat.api.routes.submissions import describe_submission
 from goat.api.routes.tasks import describe
+from goat.storage.listing import Filters, submissions_matching
 from goat.storage.submissions import UNFINISHED
 from goat.web.pages.routing import page_router
 from goat.web.templating import render
@@ -52,6 +53,6 @@ def queue(request: Request, services: ServicesDep, who: VisitorDep) -> HTMLRespo
     caller = who.caller
     mine = []
     if caller is not None and caller.team_id is not None:
-        rows = services.submissions.of_team(caller.team_id, limit=50)
+        rows = submissions_matching(services.submissions.url, Filters(team_id=caller.team_id), limit=50)
         mine = [describe_submission(services, row, caller) for row in rows if row.status in UNFINISHED]
     return render(request, "queue.html", who, queue=status, mine=mine)

@@ -17,6 +17,7 @@ from goat.api.routes.submissions import (
     readable_submission,
 )
 from goat.api.routes.tasks import describe
+from goat.storage.listing import Filters, submissions_matching
 from goat.web.pages.account import local_path
 from goat.web.pages.routing import page_router
 from goat.web.templating import render
@@ -53,7 +54,11 @@ def submissions(
 ) -> HTMLResponse:
     caller = who.caller
     assert caller is not None
-    rows = services.submissions.of_team(caller.team_id, limit=limit) if caller.team_id is not None else []
+    rows = (
+        submissions_matching(services.submissions.url, Filters(team_id=caller.team_id), limit=limit)
+        if caller.team_id is not None
+        else []
+    )
     return render(
         request,
         "submissions.html",
