@@ -1,29 +1,59 @@
-"""A real browser for the web pages: Debian's chromium driven by Playwright (its own browser download cannot
-work here, so it is launched from CHROMIUM). Pages are screenshotted at a phone's and a desktop's width."""
+"""Real browsers for the web pages: Debian's chromium and firefox-esr, driven by Playwright. Its own browser
+downloads cannot work here, so each is launched from the system's path: chromium over CDP, and the stock
+Firefox over WebDriver BiDi (Playwright's `moz-firefox` channel). Pages are screenshotted at a phone's and
+a desktop's width."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, expect
 
-CHROMIUM = Path(os.environ.get("GOAT_CHROMIUM", "/usr/bin/chromium"))
-INSTALL_HINT = "apt-get update && apt-get install -y chromium"
 WIDTHS = (375, 1440)
 SCREENSHOTS = Path(os.environ.get("GOAT_SCREENSHOTS", Path(__file__).parents[2] / "test-output/screenshots"))
 """Where every page's screenshots go (not committed): look at them after a change to the pages."""
 
 
-def require_chromium() -> Path:
+@dataclass(frozen=True)
+class SystemBrowser:
+    """A browser from the distribution's packages, and how Playwright drives it."""
+
+    name: str
+    executable: Path
+    package: str
+    channel: str | None = None
+
+    def launch(self, playwright: Playwright) -> Browser:
+        browser_type = playwright.firefox if self.name == "firefox" else playwright.chromium
+        return browser_type.launch(executable_path=self.executable, channel=self.channel)
+
+
+BROWSERS = {
+    "chromium": SystemBrowser(
+        "chromium", Path(os.environ.get("GOAT_CHROMIUM", "/usr/bin/chromium")), package="chromium"
+    ),
+    "firefox": SystemBrowser(
+        "firefox",
+        Path(os.environ.get("GOAT_FIREFOX", "/usr/bin/firefox-esr")),
+        package="firefox-esr",
+        channel="moz-firefox",
+    ),
+}
+
+
+def require_browser(name: str) -> SystemBrowser:
     """The browser, or a skip naming the install command; where it must be there (.ci/run sets
     GOAT_REQUIRE_BROWSER, CI sets CI=true) a missing browser fails instead."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    message = f"chromium not found at {CHROMIUM}: {INSTALL_HINT}"
+    browser = BROWSERS[name]
+    if browser.executable.exists():
+        return browser
+    install = f"apt-get update && apt-get install -y {browser.package}"
+    message = f"{name} not found at {browser.executable}: {install}"
     if os.environ.get("GOAT_REQUIRE_BROWSER") or os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)
@@ -60,9 +90,14 @@ def sign_in(page: Page, token: str) -> None:
 
 
 def screenshots(page: Page, name: str) -> None:
-    """The page as it is now, at each width, full length."""
+    """The page as it is now, at each width, full length; at no width may the page itself scroll sideways
+    (a wide table scrolls inside its own frame)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser = page.context.browser
+    assert browser is not None
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
+        page.screenshot(path=SCREENSHOTS / f"{browser.browser_type.name}-{name}-{width}.png", full_page=True)
+        overflow = page.evaluate("(root => root.scrollWidth - root.clientWidth)(document.documentElement)")
+        assert overflow <= 0, f"{name} at {width} px scrolls sideways by {overflow} px"
     page.set_viewport_size({"width": WIDTHS[-1], "height": 900})

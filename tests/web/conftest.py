@@ -1,4 +1,4 @@
-"""One browser for every web test, and one system per module."""
+"""One browser of each kind for the web tests, and one system per module."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.support.browser import require_chromium
+from tests.support.browser import BROWSERS, require_browser
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    executable = require_chromium()
+@pytest.fixture(scope="session", params=sorted(BROWSERS))
+def browser(request: pytest.FixtureRequest) -> Iterator[Browser]:
+    system_browser = require_browser(request.param)
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable)
+        launched = system_browser.launch(playwright)
         try:
             yield launched
         finally:
