@@ -2,13 +2,16 @@
 (tests/support/netns.py; root only). Host A runs Redis, PostgreSQL and the API; worker hosts join with
 `goat worker-join`'s command.
 
-1. scaling: JOBS submissions queued at once (each its own model bytes), taken by 1, 2 and then 4 worker
-   hosts (one worker of 1 intra-op thread each); rate = jobs / (last finished_at - first started_at).
-2. fetch: a model of MEGABYTES fetched by a worker host from the API on first use (streamed, hashed,
-   renamed into its cache), then found in the cache; against the floor of reading and hashing the same
-   bytes from a local file.
+1. scaling: JOBS submissions queued at once (each its own model bytes, so each is fetched by the host that
+   takes it), taken by 1, 2 and then 4 worker hosts (one worker of 1 intra-op thread each);
+   rate = jobs / (last finished_at - first started_at). The model is `--model` (the seed-sized one, built
+   by benchmarks/seed_model.py, fixed batch 8), or a small conv model.
+2. fetch: that model, or with the conv model one padded to MEGABYTES, fetched by a worker host from the
+   API on first use (streamed, hashed, renamed into its cache), then found in the cache; against the
+   floor of reading and hashing the same bytes from a local file.
 
-    python -m benchmarks.cluster [--image-size 224] [--num-samples 16] [--jobs 16] [--megabytes 100]
+    python -m benchmarks.cluster [--model seed.onnx] [--image-size 224] [--num-samples 16] [--jobs 16]
+        [--megabytes 100]
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--model", type=Path, help="an ONNX model of the task's interface; default: conv")
     parser.add_argument("--image-size", type=int, default=224)
     parser.add_argument("--num-samples", type=int, default=16)
     parser.add_argument("--jobs", type=int, default=16)
@@ -101,9 +105,10 @@ def main() -> None:
         cluster = Cluster(root, hosts, env=env)
         try:
             cluster.start()
-            model = models.conv(root / "conv.onnx", image_size=args.image_size)
+            model = args.model or models.conv(root / "conv.onnx", image_size=args.image_size)
             print(
-                f"1. scaling: {args.jobs} jobs, conv model, {args.image_size} px, {args.num_samples} samples"
+                f"1. scaling: {args.jobs} jobs, {model.name} ({model.stat().st_size / 1e6:.1f} MB), "
+                f"{args.image_size} px, {args.num_samples} samples"
             )
             rates = {}
             for count in (1, 2, 4):
@@ -112,8 +117,10 @@ def main() -> None:
                 rates[count], seen = drain_rate(cluster, model, args.jobs)
                 print(f"  {count} worker host(s): {rates[count]:.2f} jobs/s (taken by {len(seen)} hosts)")
             print(f"  2 / 1 = {rates[2] / rates[1]:.2f}; 4 / 1 = {rates[4] / rates[1]:.2f}")
-            big = models.padded(root / "big.onnx", image_size=args.image_size, megabytes=args.megabytes)
-            cluster.client.submit(big)
+            big = args.model or models.padded(
+                root / "big.onnx", image_size=args.image_size, megabytes=args.megabytes
+            )
+            cluster.client.submit(big)  # its own bytes: each scaling job's copy was made unique
             sha256 = hashlib.sha256(big.read_bytes()).hexdigest()
             print("2. fetch, on worker host b")
             print(fetch_on_host(cluster, "b", sha256, root / "fetch-cache"), end="")

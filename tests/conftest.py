@@ -8,14 +8,22 @@ from pathlib import Path
 import pytest
 
 from tests.support.postgres import PostgresServer, require_server_bindir
-from tests.support.system import GoatSystem
+from tests.support.system import GoatSystem, NewDatabase
 
 
 @pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
+def fresh_database() -> NewDatabase:
+    """Where a module's systems keep their records: goat's default, SQLite in each one's DATA_DIR.
+    tests/system runs each of its modules on PostgreSQL as well (its conftest)."""
+    return dict
+
+
+@pytest.fixture(scope="module")
+def system(fresh_database: NewDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
     """Valkey, the API and two workers, as separate processes; stopped when the module's tests end."""
     # A fixed seed: some tests compare the scores of two models, which depends on the test set drawn.
-    with GoatSystem(tmp_path_factory.mktemp("system"), env={"DATASET_SEED": "0"}) as running:
+    env = {"DATASET_SEED": "0", **fresh_database()}
+    with GoatSystem(tmp_path_factory.mktemp("system"), env=env) as running:
         yield running
 
 

@@ -34,6 +34,10 @@ TEST_ENV = {
 }
 
 
+NewDatabase = Callable[[], dict[str, str]]
+"""A new, empty database for one system, as the environment that points goat at it (empty: SQLite in the
+system's own DATA_DIR)."""
+
 WORKER_KNOBS = (
     "INTRA_OP_THREADS",
     "EXECUTION_PROVIDER",

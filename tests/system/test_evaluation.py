@@ -13,8 +13,10 @@ from onnx import helper
 from PIL import Image
 
 from goat.client import GoatError
+from goat.storage.schema import head_revision
 from goat.tasks.depth.task import TASK2
 from goat.tasks.previews import GAP
+from tests.support.legacy import recorded_revisions
 from tests.support.models import depth_model, mean_model, save_model
 from tests.support.scoring import expected_metrics
 from tests.support.system import GoatSystem
@@ -86,6 +88,13 @@ def test_health_and_queue_status(system: GoatSystem) -> None:
         assert worker["device"] == "cpu"
         assert worker["state"] in ("idle", "busy")
         assert worker["last_heartbeat"]
+
+
+def test_the_records_are_where_the_settings_say_at_the_head_revision(system: GoatSystem) -> None:
+    """SQLite in DATA_DIR by default; with DATABASE_URL, PostgreSQL alone, and no goat.db beside it."""
+    url = system.settings.resolved_database_url
+    assert recorded_revisions(url) == [head_revision()]
+    assert (system.settings.data_dir / "goat.db").exists() == url.startswith("sqlite:")
 
 
 def test_seed_script_passes(system: GoatSystem) -> None:

@@ -14,7 +14,7 @@ from goat.storage.submissions import SubmissionStore
 from tests.support.hostile import huge_allocation_model, looping_model, nan_model, shrinking_model
 from tests.support.models import depth_model
 from tests.support.processes import wait_until
-from tests.support.system import GoatSystem, running_worker, status_when
+from tests.support.system import GoatSystem, NewDatabase, running_worker, status_when
 
 SIZE = 32
 # About a second per batch on one core: long enough to act while it runs, short enough to finish.
@@ -26,7 +26,7 @@ BEYOND_THE_GRACE_ITERATIONS = 10 * SLOW_ITERATIONS
 
 
 @pytest.fixture(scope="module")
-def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
+def faulty(fresh_database: NewDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
     with GoatSystem(
         tmp_path_factory.mktemp("faults"),
         workers=2,
@@ -36,6 +36,7 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
             "HEARTBEAT_GRACE": "2",
             "MAINTENANCE_INTERVAL": "2",
             "SHUTDOWN_GRACE": str(GRACE),
+            **fresh_database(),
         },
     ) as system:
         yield system

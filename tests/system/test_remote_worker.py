@@ -13,13 +13,13 @@ import pytest
 from tests.support.models import depth_model
 from tests.support.processes import GoatProcess, wait_until
 from tests.support.scoring import expected_metrics
-from tests.support.system import GoatSystem, without_workers
+from tests.support.system import GoatSystem, NewDatabase, without_workers
 
 
 @pytest.fixture(scope="module")
-def alone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
+def alone(fresh_database: NewDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GoatSystem]:
     """The API and Redis, no worker of its own; its test-set secrets drawn into its DATA_DIR."""
-    with without_workers(tmp_path_factory.mktemp("api-host")) as system:
+    with without_workers(tmp_path_factory.mktemp("api-host"), **fresh_database()) as system:
         yield system
 
 

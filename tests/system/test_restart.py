@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.support.models import depth_model
-from tests.support.system import GoatSystem
+from tests.support.system import GoatSystem, NewDatabase
 
 
-def test_result_and_queued_work_survive_full_restart(tmp_path: Path) -> None:
-    with GoatSystem(tmp_path / "system", workers=1) as system:
+def test_result_and_queued_work_survive_full_restart(fresh_database: NewDatabase, tmp_path: Path) -> None:
+    with GoatSystem(tmp_path / "system", workers=1, env=fresh_database()) as system:
         model = depth_model(tmp_path / "m.onnx", image_size=32)
         done = system.client.wait(system.client.submit(model)["submission_id"], timeout=120)
         assert done["status"] == "completed", system.logs()

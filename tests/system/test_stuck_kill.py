@@ -15,7 +15,7 @@ from goat.client import GoatClient
 from tests.support.freezer import frozen, require_freezer
 from tests.support.hostile import looping_model
 from tests.support.processes import wait_until
-from tests.support.system import TEST_ENV
+from tests.support.system import TEST_ENV, NewDatabase
 from tests.support.up import GoatUp, UpConfig
 
 SIZE = int(TEST_ENV["IMAGE_SIZE"])
@@ -25,9 +25,10 @@ BROKEN_EXIT = 75
 
 
 @pytest.fixture
-def up(tmp_path: Path) -> Iterator[GoatUp]:
+def up(fresh_database: NewDatabase, tmp_path: Path) -> Iterator[GoatUp]:
     require_freezer()
     env = {**TEST_ENV, "JOB_TIMEOUT": str(TIME_LIMIT), "KILL_GRACE": str(KILL_GRACE), "MAX_ATTEMPTS": "2"}
+    env.update(fresh_database())
     config = UpConfig(
         data_dir=tmp_path / "data",
         image_size=SIZE,
