@@ -2,6 +2,8 @@
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -160,3 +162,40 @@ def test_the_checker_yields_the_cpu_to_the_api(checker: ModelChecker, good_model
     """A check running for CHECK_TIMEOUT must not take the CPU from the API's answers."""
     check(checker, good_model)
     assert psutil.Process(checker.pid).nice() == min(19, os.nice(0) + CHECKER_NICENESS)
+
+
+def dead(process: psutil.Process) -> bool:
+    """Ended, whether or not whoever inherited it has reaped it yet."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_checker_dies_with_a_parent_killed_mid_check(saved: Saved, good_model: Path) -> None:
+    """A parent killed during a check never hangs up, and the bomb would keep its checker busy for days:
+    before the fix, killing the API mid-check left such orphans at full CPU under init."""
+    script = f"""
+from pathlib import Path
+from goat.checks import ModelChecker
+from tests.checks.builders import INTERFACE
+checker = ModelChecker(timeout=600)
+checker.check(Path({str(good_model)!r}), interface=INTERFACE)
+print(checker.pid, flush=True)
+checker.check(Path({str(saved(function_bomb(40)))!r}), interface=INTERFACE)
+"""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
+    )
+    assert parent.stdout is not None
+    child = psutil.Process(int(parent.stdout.readline()))
+    try:
+        idle_cpu = child.cpu_times().user
+        wait_until(lambda: child.cpu_times().user > idle_cpu + 0.2, timeout=30, what="the checker busy")
+        parent.kill()
+        parent.wait()
+        wait_until(lambda: dead(child), timeout=10, what="the checker to die with its parent")
+    finally:
+        parent.kill()
+        if not dead(child):
+            child.kill()

@@ -22,6 +22,7 @@ import psutil
 from goat.checks.errors import ModelRejected
 from goat.checks.inspection import ModelInfo, inspect_model
 from goat.checks.opsets import runtime_support
+from goat.core.processes import die_with_parent
 from goat.tasks.base import ModelInterface
 
 # The API process runs threads, so it is never forked; "spawn" has no shared state to get wrong.
@@ -48,7 +49,10 @@ class _Worker:
     def __init__(self, memory_limit_bytes: int | None) -> None:
         self._connection, child_end = _CONTEXT.Pipe()
         self._process = _CONTEXT.Process(
-            target=_serve, args=(child_end, memory_limit_bytes), name="goat-model-checker", daemon=True
+            target=_serve,
+            args=(child_end, memory_limit_bytes, os.getpid()),
+            name="goat-model-checker",
+            daemon=True,
         )
         self._process.start()
         child_end.close()
@@ -169,8 +173,16 @@ class ModelChecker:
         return self._worker
 
 
-def _serve(connection: Connection, memory_limit_bytes: int | None) -> None:
-    """The child: warm up, cap memory, then answer requests until the parent hangs up."""
+def _serve(connection: Connection, memory_limit_bytes: int | None, parent: int) -> None:
+    """The child: warm up, cap memory, then answer requests until the parent hangs up.
+
+    A parent that is killed mid-check never hangs up, and a check can run for hours: the kernel kills the
+    child with its parent instead. PR_SET_PDEATHSIG follows the thread that started the child, so
+    checkers are started from threads that live as long as their pool (the API's main thread and the
+    pool's own)."""
+    die_with_parent()
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent decides
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crashing model must not leave core files behind
     os.nice(CHECKER_NICENESS)  # a model's check waits for the CPU behind the API's answers, not before
