@@ -45,9 +45,18 @@ def test_only_the_workers_token_opens_the_worker_routes(idle: GoatSystem) -> Non
         refused = httpx.get(f"{idle.url}/worker/setup", headers=headers)
         assert refused.status_code == 401
         assert "WORKER_TOKEN" in refused.json()["detail"]
+        assert httpx.get(f"{idle.url}/worker/datasets/task2", headers=headers).status_code == 401
     setup = httpx.get(f"{idle.url}/worker/setup", headers=bearer(idle.worker_token)).json()
     assert setup["settings"]["dataset_seed"] == idle.settings.dataset_seed
     assert setup["settings"]["split_key"] == idle.settings.split_key.get_secret_value()
+    assert setup["datasets"] == {}, "generated test sets: no folder to ship"
+
+
+@pytest.mark.parametrize("task", ["task2", "task3", "no-such-task"])
+def test_a_task_without_a_dataset_folder_has_none_to_fetch(idle: GoatSystem, task: str) -> None:
+    answer = httpx.get(f"{idle.url}/worker/datasets/{task}", headers=bearer(idle.worker_token))
+    assert answer.status_code == 404
+    assert answer.json()["detail"] == f"task {task!r} has no dataset folder here"
 
 
 def test_an_outcome_counts_only_from_the_attempt_holding_the_submission(

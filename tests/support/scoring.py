@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime as ort
+import pytest
 
 from goat.tasks import load_registry
 from goat.tasks.base import MetricValue
@@ -30,3 +31,9 @@ def expected_metrics(
         output = session.run(None, {"image": batch})[0][:1]
         scorer.add(index, output.reshape(1, settings.image_size, settings.image_size))
     return scorer.result()
+
+
+def assert_scored_as_here(system: GoatSystem, model: Path, metrics: dict[str, MetricValue]) -> None:
+    """`metrics`, as goat reported them, equal the model's run and scored here, to float32's precision."""
+    for metric, value in expected_metrics(system, model).items():
+        assert metrics[metric] == pytest.approx(value, rel=1e-5, abs=1e-6), metric

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +125,12 @@ class GoatSystem:
         return worker_token(explicit_settings(self.env))
 
     def remote_worker(
-        self, data_dir: Path, *, api_url: str | None = None, redis_url: str | None = None
+        self,
+        data_dir: Path,
+        *,
+        api_url: str | None = None,
+        redis_url: str | None = None,
+        launcher: Sequence[str] = (),
     ) -> GoatProcess:
         """A `goat worker` as on another host (not started): the three settings a worker host needs and its
         own DATA_DIR, plus the test's speed knobs; nothing of this system's DATA_DIR or database."""
@@ -137,7 +142,8 @@ class GoatSystem:
             "DATA_DIR": str(data_dir),
             **{name: TEST_ENV[name] for name in WORKER_KNOBS},
         }
-        return GoatProcess(["worker"], env=env, log=self.root / f"worker-{data_dir.name}.log")
+        log = self.root / f"worker-{data_dir.name}.log"
+        return GoatProcess(["worker"], env=env, log=log, launcher=launcher)
 
     @property
     def headers(self) -> dict[str, str]:

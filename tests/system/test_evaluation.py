@@ -18,7 +18,7 @@ from goat.tasks.depth.task import TASK2
 from goat.tasks.previews import GAP
 from tests.support.legacy import recorded_revisions
 from tests.support.models import depth_model, mean_model, save_model
-from tests.support.scoring import expected_metrics
+from tests.support.scoring import assert_scored_as_here
 from tests.support.system import GoatSystem
 
 METRICS = {"abs_rel", "sq_rel", "rmse", "rmse_log", "log10", "silog", "delta1", "delta2", "delta3"}
@@ -47,9 +47,7 @@ def test_model_completes_with_expected_metrics(
     assert final["status"] == "completed", (final, system.logs())
     result = final["result"]
     assert set(result["metrics"]) == METRICS
-    expected = expected_metrics(system, model)
-    for metric, value in expected.items():
-        assert result["metrics"][metric] == pytest.approx(value, rel=1e-5, abs=1e-6), metric
+    assert_scored_as_here(system, model, result["metrics"])
     assert result["score"] == result["metrics"]["delta1"]
     performance = result["performance"]
     assert performance["num_samples"] == 12
@@ -122,8 +120,7 @@ def test_symbolic_height_and_width_are_fed_at_the_task_size(system: GoatSystem, 
     )
     final = system.client.wait(system.client.submit(model)["submission_id"], timeout=120)
     assert final["status"] == "completed", final
-    expected = expected_metrics(system, model)
-    assert final["result"]["metrics"] == pytest.approx(expected, rel=1e-5, abs=1e-6)
+    assert_scored_as_here(system, model, final["result"]["metrics"])
 
 
 def test_an_output_that_resolves_to_another_size_names_both_shapes(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from depth_files import gradient_rgb, write_npy, write_png16, write_rgb
+
+from tests.support.depth_files import gradient_rgb, write_npy, write_png16, write_rgb
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from depth_files import gradient_rgb, write_npy, write_png16, write_rgb
 from PIL import Image
 
 from goat.tasks.depth.folder import (
@@ -18,6 +17,7 @@ from goat.tasks.depth.folder import (
     read_rgb,
 )
 from goat.tasks.depth.masks import EvalRegion
+from tests.support.depth_files import gradient_rgb, write_npy, write_png16, write_rgb
 
 
 def test_samples_are_the_pairs_in_name_order(dataset_dir: Path) -> None:

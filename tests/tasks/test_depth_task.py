@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from depth_files import write_png16
 
 from goat.tasks import DatasetParams
 from goat.tasks.base import UnusableOutput
@@ -14,6 +13,7 @@ from goat.tasks.depth.masks import EvalRegion
 from goat.tasks.depth.metrics import METRICS
 from goat.tasks.depth.preprocessing import preprocess
 from goat.tasks.depth.task import TASK2, DepthTask, DepthTestSet
+from tests.support.depth_files import write_png16
 
 
 def test_task2_is_relative_depth_ranked_by_delta1() -> None:

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from depth_files import gradient_rgb, write_png16, write_rgb
 from PIL import Image
 
 from goat.tasks.base import InputSpec
@@ -14,6 +13,7 @@ from goat.tasks.folders import DatasetError, read_rgb
 from goat.tasks.segmentation.dataset import SegmentationTestSet, load_segmentation_test_set
 from goat.tasks.segmentation.folder import SegmentationConfig, list_samples, read_config, read_labels
 from goat.tasks.segmentation.labels import resize_labels
+from tests.support.depth_files import gradient_rgb, write_png16, write_rgb
 
 CONFIG = 'num_classes = 3\nclass_names = ["sky", "road", "car"]\n'
 

@@ -157,6 +157,11 @@ class Settings(BaseSettings):
         return self.data_dir / "model-cache"
 
     @property
+    def dataset_copies_dir(self) -> Path:
+        """A worker's copies of folder datasets its host does not have (worker/datasets.py)."""
+        return self.data_dir / "datasets"
+
+    @property
     def resolved_api_url(self) -> str:
         """API_URL, else this host's API (on the loopback when it listens on every address)."""
         if self.api_url is not None:

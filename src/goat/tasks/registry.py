@@ -132,13 +132,19 @@ def default_settings(settings: Settings) -> dict[str, TaskSettings]:
     }
 
 
-def load_registry(settings: Settings) -> TaskRegistry:
+Locate = Callable[[str, Path], Path]
+"""locate(task, its dataset folder as configured) -> the folder to read here (worker/datasets.py)."""
+
+
+def load_registry(settings: Settings, *, locate: Locate | None = None) -> TaskRegistry:
     declared = default_settings(settings)
     if settings.tasks_file is not None:
         shared = declared["task2"].model_dump(include=SHARED_FIELDS)
         for name, entry in read_tasks_file(settings.tasks_file).items():
             base = declared[name].model_dump(exclude_unset=True) if name in declared else shared
             declared[name] = _validated(settings.tasks_file, name, {**base, **entry})
+    if locate is not None:
+        declared = {name: _located(name, entry, locate) for name, entry in declared.items()}
     key = settings.split_key
     if key is None and any(entry.private_fraction for entry in declared.values()):
         raise UnresolvedSeedError("the split key is not resolved; pass settings through with_drawn_secrets")
@@ -174,6 +180,12 @@ def _validated(path: Path, name: str, values: dict[str, object]) -> TaskSettings
     except ValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise TasksFileError(f"{path}: [tasks.{name}]: {problems}") from None
+
+
+def _located(name: str, entry: TaskSettings, locate: Locate) -> TaskSettings:
+    if entry.dataset_path is None or not entry.enabled:
+        return entry
+    return entry.model_copy(update={"dataset_dir": locate(name, entry.dataset_path), "split": None})
 
 
 def _configure(name: str, entry: TaskSettings, *, cache_dir: Path, split_key: SecretStr | None) -> Task:

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from goat.executors.results import Outputs
 from goat.storage.submissions import Failure
+from goat.tasks.shipping import DatasetUnavailable
 from goat.worker.model_cache import ModelUnavailable
 from goat.worker.wire import Assignment, Completion, Ending, Recorded, Start, WorkerSetup
 
@@ -80,16 +81,23 @@ class WorkerApi:
 
     def model(self, sha256: str) -> Iterator[bytes]:
         """The model's bytes as they arrive (worker/model_cache.py checks their hash)."""
+        return self._download(f"/worker/models/{sha256}", f"model {sha256[:12]}…", ModelUnavailable)
+
+    def dataset(self, task: str) -> Iterator[bytes]:
+        """The task's dataset folder as a tar, as it arrives (tasks/shipping.py checks its fingerprint)."""
+        return self._download(f"/worker/datasets/{task}", f"the dataset of {task}", DatasetUnavailable)
+
+    def _download(self, path: str, what: str, unavailable: type[Exception]) -> Iterator[bytes]:
         try:
             with (
                 httpx.Client(timeout=_TIMEOUT) as client,
-                client.stream("GET", f"{self.url}/worker/models/{sha256}", headers=self._headers()) as answer,
+                client.stream("GET", f"{self.url}{path}", headers=self._headers()) as answer,
             ):
                 if answer.status_code != 200:
-                    raise ModelUnavailable(f"the API answered {answer.status_code} for model {sha256[:12]}…")
+                    raise unavailable(f"the API answered {answer.status_code} for {what}")
                 yield from answer.iter_bytes(_CHUNK)
         except httpx.HTTPError as error:
-            raise ModelUnavailable(f"model {sha256[:12]}… not fetched: {error}") from None
+            raise unavailable(f"{what} not fetched: {error}") from None
 
     def _recorded(self, path: str, body: BaseModel) -> bool:
         recorded = Recorded.model_validate(self._call("POST", path, body).json()).recorded

@@ -30,6 +30,7 @@ from goat.tasks import load_registry
 from goat.worker import context
 from goat.worker.api import ApiUnreachable, WorkerApi
 from goat.worker.broken import BrokenMark, WorkerBroken
+from goat.worker.datasets import LocalDatasets
 from goat.worker.model_cache import ModelCache
 from goat.worker.wire import WorkerSetup
 
@@ -50,10 +51,10 @@ def intra_op_threads(settings: Settings, *, device: Device, workers: int) -> int
     return 1 if device.is_cuda else max(1, cpu_count() // workers)
 
 
-def load_tasks(settings: Settings) -> dict[str, context.LoadedTask]:
+def load_tasks(settings: Settings, datasets: LocalDatasets) -> dict[str, context.LoadedTask]:
     """`settings` as the API gave them: its test-set secrets included."""
     loaded = {}
-    for name, task in load_registry(settings).items():
+    for name, task in load_registry(settings, locate=datasets.locate).items():
         started = time.perf_counter()
         test_set = task.load_test_set()
         previews = task.load_preview_set(settings.preview_count) if settings.preview_count else None
@@ -97,7 +98,10 @@ def run_worker(settings: Settings, *, index: int = 0, workers: int = 1) -> None:
         context.WorkerContext(
             settings=settings,
             worker_id=worker_id,
-            tasks=load_tasks(settings),
+            tasks=load_tasks(
+                settings,
+                LocalDatasets(settings.dataset_copies_dir, fingerprints=setup.datasets, fetch=api.dataset),
+            ),
             device=device,
             options=RunOptions(
                 threads=threads, gpu=gpu_options(settings), score_beside_inference=device.is_cuda

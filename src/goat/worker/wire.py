@@ -15,8 +15,8 @@ from goat.storage.submissions import Failure
 class DeploymentSettings(BaseModel):
     """The settings that define the deployment's evaluations: the API's values, applied by every worker over
     its own, so a worker needs no copy of them (nor of the test sets' secrets, kept in the API's DATA_DIR).
-    The API's TASKS_FILE travels as its text; a folder dataset (DATASET_DIR, a task's dataset_dir) does not:
-    it must be at the same path on the worker's host."""
+    The API's TASKS_FILE travels as its text; a folder dataset (DATASET_DIR, a task's dataset_dir) is
+    fetched by the worker where its host does not have it (worker/datasets.py)."""
 
     image_size: int
     num_samples: int | None
@@ -66,6 +66,9 @@ class WorkerSetup(BaseModel):
         description="The deployment's id, which its Redis must hold (queue/deployment.py)."
     )
     settings: DeploymentSettings
+    datasets: dict[str, str] = Field(
+        default_factory=dict, description="Each folder dataset's fingerprint, by task (tasks/shipping.py)."
+    )
 
 
 class Start(BaseModel):

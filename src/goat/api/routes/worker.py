@@ -2,7 +2,8 @@
 
 A worker gets the deployment's settings and test-set secrets, starts each attempt here (the row is marked
 running and the attempt counted), reports the attempt's outcome with its number, and fetches the model by
-its sha256. Only the attempt holding a submission has its outcome recorded (worker/outcomes.py).
+its sha256 and each folder dataset by its task (tasks/shipping.py). Only the attempt holding a submission
+has its outcome recorded (worker/outcomes.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from goat.api.auth import unauthorized
@@ -18,6 +19,8 @@ from goat.api.deps import ServicesDep
 from goat.api.schemas import errors
 from goat.core import tokens
 from goat.core.worker_token import worker_token
+from goat.tasks import TaskRegistry
+from goat.tasks.shipping import archive, fingerprint
 from goat.worker.wire import Assignment, Completion, DeploymentSettings, Ending, Recorded, Start, WorkerSetup
 
 _bearer = HTTPBearer(auto_error=False, description="The workers' token (WORKER_TOKEN).")
@@ -43,8 +46,18 @@ REFUSED = errors({401: "Not the workers' token", 422: "Invalid request"})
 @router.get("/setup", response_model=WorkerSetup, responses=REFUSED)
 def setup(services: ServicesDep) -> WorkerSetup:
     return WorkerSetup(
-        deployment=services.policy.deployment, settings=DeploymentSettings.of(services.settings)
+        deployment=services.policy.deployment,
+        settings=DeploymentSettings.of(services.settings),
+        datasets=_fingerprints(services.tasks),
     )
+
+
+def _fingerprints(tasks: TaskRegistry) -> dict[str, str]:
+    return {
+        name: fingerprint(task.dataset.dataset_dir)
+        for name, task in tasks.items()
+        if task.dataset.dataset_dir is not None
+    }
 
 
 @router.get("/submissions/{submission_id}", responses=errors({404: "Unknown here"}))
@@ -100,3 +113,16 @@ def model(services: ServicesDep, sha256: str) -> FileResponse:
     if not path.is_file():
         raise HTTPException(404, f"no model with sha256 {sha256}")
     return FileResponse(path, media_type="application/octet-stream")
+
+
+@router.get(
+    "/datasets/{task}",
+    response_class=StreamingResponse,
+    responses=errors({404: "Unknown task, or generated data"}),
+)
+def dataset(services: ServicesDep, task: str) -> StreamingResponse:
+    """The task's dataset folder as a tar, for a worker whose host does not have it."""
+    folder = services.tasks[task].dataset.dataset_dir if task in services.tasks else None
+    if folder is None:
+        raise HTTPException(404, f"task {task!r} has no dataset folder here")
+    return StreamingResponse(archive(folder), media_type="application/x-tar")
