@@ -1,6 +1,7 @@
 """Uploads through the streaming receiver: byte for byte, bounded by MAX_FILE_SIZE (chunked or not), timed by
 stage; and the uploads of a deadline rush: stalling or crawling ones ended (408), a bound on how many run
-at once (503), staging files swept while the API runs, megabytes of names refused at the door."""
+at once (503) and how many of them one team may hold (429), staging files swept while the API runs,
+megabytes of names refused at the door."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from goat.storage.submissions import SubmissionStore
 from tests.support.hostile import bloated_model
 from tests.support.models import depth_model
 from tests.support.processes import wait_until
-from tests.support.system import GoatSystem, without_workers
+from tests.support.system import GoatSystem, bearer, without_workers
 from tests.support.uploads import HandUpload
 
 MiB = 1024 * 1024
@@ -28,12 +29,14 @@ MAX_FILE_SIZE = 40 * MiB
 IDLE_S = 3
 MIN_RATE = 256
 AT_ONCE = 3
+PER_TEAM = 2
 
 ENV = {
     "MAX_FILE_SIZE": str(MAX_FILE_SIZE),
     "UPLOAD_IDLE_TIMEOUT": str(IDLE_S),
     "UPLOAD_MIN_RATE": str(MIN_RATE),
     "MAX_CONCURRENT_UPLOADS": str(AT_ONCE),
+    "MAX_UPLOADS_PER_TEAM": str(PER_TEAM),
 }
 
 
@@ -170,8 +173,19 @@ def test_an_upload_slower_than_the_minimum_rate_is_ended(api: GoatSystem) -> Non
     wait_until(lambda: staging_files(api) == [], timeout=10, what="the slow upload's file to be deleted")
 
 
+def new_team(api: GoatSystem, name: str) -> dict[str, str]:
+    """A new team's Authorization header."""
+    return bearer(api.admin.add_team(name)["token"])
+
+
+def held_uploads(api: GoatSystem, count: int, *, headers: dict[str, str]) -> list[HandUpload]:
+    """`count` uploads started and left hanging."""
+    return [HandUpload(api, headers=headers) for _ in range(count)]
+
+
 def test_uploads_beyond_the_bound_are_refused_before_their_body(api: GoatSystem, tmp_path: Path) -> None:
-    held = [HandUpload(api) for _ in range(AT_ONCE)]
+    held = held_uploads(api, PER_TEAM, headers=new_team(api, "holding-1"))
+    held += held_uploads(api, AT_ONCE - PER_TEAM, headers=new_team(api, "holding-2"))
     try:
         wait_until(lambda: len(staging_files(api)) == AT_ONCE, timeout=10, what="the uploads to start")
         model = depth_model(tmp_path / "m.onnx", image_size=32).read_bytes()
@@ -187,6 +201,27 @@ def test_uploads_beyond_the_bound_are_refused_before_their_body(api: GoatSystem,
     wait_until(
         lambda: staging_files(api) == [], timeout=20, what="the abandoned uploads' files to be deleted"
     )
+
+
+def test_a_team_holding_its_share_of_uploads_cannot_take_the_others(api: GoatSystem, tmp_path: Path) -> None:
+    greedy = new_team(api, "greedy")
+    held = held_uploads(api, PER_TEAM, headers=greedy)
+    model = depth_model(tmp_path / "m.onnx", image_size=32).read_bytes()
+    try:
+        wait_until(lambda: len(staging_files(api)) == PER_TEAM, timeout=10, what="the uploads to start")
+        refused = httpx.post(
+            f"{api.url}/submit/task2", files={"file": ("m.onnx", model)}, headers=greedy, timeout=30
+        )
+        other = httpx.post(
+            f"{api.url}/submit/task2", files={"file": ("m.onnx", model)}, headers=api.headers, timeout=30
+        )
+    finally:
+        for upload in held:
+            upload.close()
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["Retry-After"].isdigit()
+    assert f"your team already has {PER_TEAM} uploads in progress (MAX_UPLOADS_PER_TEAM)" in refused.text
+    assert other.status_code in (200, 202), other.text
 
 
 def test_abandoned_staging_files_are_swept_while_the_api_runs(api: GoatSystem) -> None:

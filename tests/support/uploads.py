@@ -18,13 +18,14 @@ class HandUpload:
     """POST /submit/task2 with a chunked multipart body whose pieces the test sends when it likes; the
     request line, the headers and the start of the file part go at once."""
 
-    def __init__(self, system: GoatSystem) -> None:
+    def __init__(self, system: GoatSystem, *, headers: dict[str, str] | None = None) -> None:
+        """`headers`: whose upload it is (default: the system's team's)."""
         self.socket = socket.create_connection(("127.0.0.1", system.port), timeout=60)
         headers = {
             "Host": "127.0.0.1",
             "Content-Type": f"multipart/form-data; boundary={BOUNDARY}",
             "Transfer-Encoding": "chunked",
-            **system.headers,
+            **(system.headers if headers is None else headers),
         }
         head = "POST /submit/task2 HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.socket.sendall(f"{head}\r\n".encode())

@@ -10,7 +10,7 @@ import secrets
 import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import TypeVar
 
 from anyio import to_thread
@@ -79,6 +79,10 @@ class Busy(Refusal):
     uploads wait for one: nothing was stored, the client may retry after Retry-After."""
 
 
+class TeamBusy(Refusal):
+    """The team already has MAX_UPLOADS_PER_TEAM uploads in progress: nothing was stored."""
+
+
 class DiskFull(Refusal):
     """UPLOAD_DIR has less room than an upload may need."""
 
@@ -92,17 +96,32 @@ def _size_label(size: int) -> str:
 
 
 @contextmanager
-def upload_slot(services: Services) -> Iterator[None]:
-    """One of MAX_CONCURRENT_UPLOADS, held from before the body is read until the upload is answered."""
-    try:
-        with services.uploads.take():
-            yield
-    except NoSlot:
-        raise Busy(
+def upload_slot(services: Services, caller: Caller) -> Iterator[None]:
+    """One of the team's MAX_UPLOADS_PER_TEAM, then one of MAX_CONCURRENT_UPLOADS, held from before the
+    body is read until the upload is answered (anonymous uploads share the second bound alone)."""
+    with ExitStack() as held:
+        if caller.team_id is not None:
+            team_busy = TeamBusy(
+                f"your team already has {services.team_uploads.limit} uploads in progress "
+                "(MAX_UPLOADS_PER_TEAM); nothing was stored, submit again once one of them is answered",
+                retry_after_s=BUSY_RETRY_S,
+            )
+            _take(held, services.team_uploads.take(caller.team_id), refused=team_busy)
+        busy = Busy(
             f"{services.uploads.limit} uploads are in progress (MAX_CONCURRENT_UPLOADS); nothing was "
             "stored, submit again in a moment",
             retry_after_s=BUSY_RETRY_S,
-        ) from None
+        )
+        _take(held, services.uploads.take(), refused=busy)
+        yield
+
+
+def _take(held: ExitStack, slot: AbstractContextManager[None], *, refused: Refusal) -> None:
+    """The slot, held until `held` closes; `refused` when none is free (only the taking is guarded)."""
+    try:
+        held.enter_context(slot)
+    except NoSlot:
+        raise refused from None
 
 
 def refuse_early(services: Services, *, content_length: str | None) -> None:

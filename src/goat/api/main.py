@@ -114,6 +114,7 @@ _REFUSAL_STATUS: dict[type[intake.Refusal], int] = {
     intake.Unusable: 422,
     intake.QueueFull: 429,
     intake.QuotaSpent: 429,
+    intake.TeamBusy: 429,
     intake.QueueDown: 503,
     intake.Busy: 503,
     intake.DiskFull: 507,

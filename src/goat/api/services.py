@@ -14,7 +14,7 @@ from goat.api.authenticator import Authenticator, admin_token
 from goat.api.changes import ChangeListener
 from goat.checks.pool import CheckPool
 from goat.core.config import Settings
-from goat.core.slots import Slots
+from goat.core.slots import KeyedSlots, Slots
 from goat.queue.connection import redis_url
 from goat.queue.deployment import open_redis
 from goat.queue.jobs import JobPolicy, Queue, evaluation_queue
@@ -50,6 +50,7 @@ class Services:
     models: ModelStore
     checks: CheckPool
     uploads: Slots
+    team_uploads: KeyedSlots
     """Uploads being received or checked in this process (MAX_CONCURRENT_UPLOADS)."""
     outcomes: Outcomes
     sweeper: Sweeper
@@ -96,6 +97,7 @@ class Services:
                 memory_limit_bytes=settings.check_memory_limit,
             ),
             uploads=Slots(settings.max_concurrent_uploads),
+            team_uploads=KeyedSlots(settings.max_uploads_per_team),
             changes=ChangeListener(redis_url(settings)),
         )
 

@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     """Uploads that may wait for a free checker; beyond it an upload is answered 503 at once."""
     max_concurrent_uploads: int = Field(default=32, alias="MAX_CONCURRENT_UPLOADS", ge=1)
     """Uploads one API receives and checks at once; beyond it 503 before the body is read."""
+    max_uploads_per_team: int = Field(default=4, alias="MAX_UPLOADS_PER_TEAM", ge=1)
+    """Of those, what one team may hold at once; beyond it 429 before the body is read, so a team that
+    opens many slow uploads cannot take every slot."""
     upload_idle_timeout: float = Field(default=30.0, alias="UPLOAD_IDLE_TIMEOUT", gt=0)
     """Seconds an upload may send nothing (408); also the grace before UPLOAD_MIN_RATE applies."""
     upload_min_rate: ByteSize = Field(default=ByteSize(16 * 1024), alias="UPLOAD_MIN_RATE")

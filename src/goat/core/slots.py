@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 
 
@@ -28,3 +28,25 @@ class Slots:
             yield
         finally:
             self.held -= 1
+
+
+class KeyedSlots:
+    """At most `limit` held at once by each key (a team), under the same rule as Slots."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.held: dict[Hashable, int] = {}
+
+    @contextmanager
+    def take(self, key: Hashable) -> Iterator[None]:
+        """Hold one of the key's slots for the block; NoSlot at once when the key holds them all."""
+        count = self.held.get(key, 0)
+        if count >= self.limit:
+            raise NoSlot
+        self.held[key] = count + 1
+        try:
+            yield
+        finally:
+            self.held[key] -= 1
+            if not self.held[key]:
+                del self.held[key]

@@ -82,8 +82,8 @@ _UPLOAD_BODY = {
                 413: "Larger than MAX_FILE_SIZE",
                 422: "Not a usable model for this task, or not a well-formed multipart upload",
                 429: "The queue is full (MAX_QUEUE_LENGTH), the team's daily quota of the task is used "
-                "(SUBMISSIONS_PER_DAY), or it has MAX_UNFINISHED_PER_TEAM submissions queued or running; "
-                "Retry-After says when to try again",
+                "(SUBMISSIONS_PER_DAY), it has MAX_UNFINISHED_PER_TEAM submissions queued or running, or "
+                "MAX_UPLOADS_PER_TEAM uploads in progress; Retry-After says when to try again",
                 503: "The queue (Redis) is unavailable, or the server is busy: MAX_CONCURRENT_UPLOADS "
                 "uploads in progress, or every door checker busy (CHECK_WORKERS, CHECK_BACKLOG); "
                 "Retry-After says when to try again",
@@ -96,7 +96,7 @@ _UPLOAD_BODY = {
 async def submit(
     request: Request, response: Response, services: ServicesDep, caller: ParticipantDep, task: TaskDep
 ) -> SubmissionResponse:
-    with intake.upload_slot(services):
+    with intake.upload_slot(services, caller):
         intake.refuse_early(services, content_length=request.headers.get("content-length"))
         upload = await intake.receive(
             services,
