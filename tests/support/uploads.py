@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import select
 import socket
 
 from tests.support.system import GoatSystem
@@ -32,7 +33,10 @@ class HandUpload:
         self.send(FILE_PART_START)
 
     def send(self, data: bytes) -> bool:
-        """One chunk of the body; False once the server has closed the connection."""
+        """One chunk of the body; False, sending nothing, once the server has answered (its answer waits
+        unread on the socket) or closed the connection."""
+        if select.select([self.socket], [], [], 0)[0]:
+            return False
         try:
             self.socket.sendall(b"%x\r\n%s\r\n" % (len(data), data))
         except OSError:

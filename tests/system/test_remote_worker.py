@@ -17,7 +17,7 @@ from tests.support.processes import GoatProcess, wait_until
 from tests.support.scoring import assert_scored_as_here
 from tests.support.system import GoatSystem, NewDatabase, without_workers
 
-TIME_LIMIT = 20
+TIME_LIMIT = 8
 # Seconds per batch: progress shows after the first, and a cancel comes long before the last.
 BATCH_ITERATIONS = 300_000
 
