@@ -9,6 +9,7 @@ import hashlib
 import os
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -178,23 +179,29 @@ def new_team(api: GoatSystem, name: str) -> dict[str, str]:
     return bearer(api.admin.add_team(name)["token"])
 
 
-def held_uploads(api: GoatSystem, count: int, *, headers: dict[str, str]) -> list[HandUpload]:
-    """`count` uploads started and left hanging."""
-    return [HandUpload(api, headers=headers) for _ in range(count)]
+def post_model(api: GoatSystem, model: bytes, *, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(
+        f"{api.url}/submit/task2", files={"file": ("m.onnx", model)}, headers=headers, timeout=30
+    )
 
 
-def test_uploads_beyond_the_bound_are_refused_before_their_body(api: GoatSystem, tmp_path: Path) -> None:
-    held = held_uploads(api, PER_TEAM, headers=new_team(api, "holding-1"))
-    held += held_uploads(api, AT_ONCE - PER_TEAM, headers=new_team(api, "holding-2"))
+@contextmanager
+def hanging(api: GoatSystem, *teams: tuple[dict[str, str], int]) -> Iterator[None]:
+    """For the block, each (team's headers, count) of uploads started and left hanging; then abandoned."""
+    held = [HandUpload(api, headers=headers) for headers, count in teams for _ in range(count)]
     try:
-        wait_until(lambda: len(staging_files(api)) == AT_ONCE, timeout=10, what="the uploads to start")
-        model = depth_model(tmp_path / "m.onnx", image_size=32).read_bytes()
-        refused = httpx.post(
-            f"{api.url}/submit/task2", files={"file": ("m.onnx", model)}, headers=api.headers, timeout=30
-        )
+        wait_until(lambda: len(staging_files(api)) == len(held), timeout=10, what="the uploads to start")
+        yield
     finally:
         for upload in held:
             upload.close()
+
+
+def test_uploads_beyond_the_bound_are_refused_before_their_body(api: GoatSystem, tmp_path: Path) -> None:
+    model = depth_model(tmp_path / "m.onnx", image_size=32).read_bytes()
+    teams = (new_team(api, "holding-1"), PER_TEAM), (new_team(api, "holding-2"), AT_ONCE - PER_TEAM)
+    with hanging(api, *teams):
+        refused = post_model(api, model, headers=api.headers)
     assert refused.status_code == 503, refused.text
     assert refused.headers["Retry-After"].isdigit()
     assert f"{AT_ONCE} uploads are in progress (MAX_CONCURRENT_UPLOADS)" in refused.json()["detail"]
@@ -204,20 +211,11 @@ def test_uploads_beyond_the_bound_are_refused_before_their_body(api: GoatSystem,
 
 
 def test_a_team_holding_its_share_of_uploads_cannot_take_the_others(api: GoatSystem, tmp_path: Path) -> None:
-    greedy = new_team(api, "greedy")
-    held = held_uploads(api, PER_TEAM, headers=greedy)
     model = depth_model(tmp_path / "m.onnx", image_size=32).read_bytes()
-    try:
-        wait_until(lambda: len(staging_files(api)) == PER_TEAM, timeout=10, what="the uploads to start")
-        refused = httpx.post(
-            f"{api.url}/submit/task2", files={"file": ("m.onnx", model)}, headers=greedy, timeout=30
-        )
-        other = httpx.post(
-            f"{api.url}/submit/task2", files={"file": ("m.onnx", model)}, headers=api.headers, timeout=30
-        )
-    finally:
-        for upload in held:
-            upload.close()
+    greedy = new_team(api, "greedy")
+    with hanging(api, (greedy, PER_TEAM)):
+        refused = post_model(api, model, headers=greedy)
+        other = post_model(api, model, headers=api.headers)
     assert refused.status_code == 429, refused.text
     assert refused.headers["Retry-After"].isdigit()
     assert f"your team already has {PER_TEAM} uploads in progress (MAX_UPLOADS_PER_TEAM)" in refused.text
