@@ -31,22 +31,19 @@ class Slots:
 
 
 class KeyedSlots:
-    """At most `limit` held at once by each key (a team), under the same rule as Slots."""
+    """At most `limit` held at once by each key (a team): one Slots per key that holds any."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.held: dict[Hashable, int] = {}
+        self._by_key: dict[Hashable, Slots] = {}
 
     @contextmanager
     def take(self, key: Hashable) -> Iterator[None]:
         """Hold one of the key's slots for the block; NoSlot at once when the key holds them all."""
-        count = self.held.get(key, 0)
-        if count >= self.limit:
-            raise NoSlot
-        self.held[key] = count + 1
+        slots = self._by_key.setdefault(key, Slots(self.limit))
         try:
-            yield
+            with slots.take():
+                yield
         finally:
-            self.held[key] -= 1
-            if not self.held[key]:
-                del self.held[key]
+            if not slots.held:
+                del self._by_key[key]
