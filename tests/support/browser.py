@@ -11,8 +11,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, expect
+
+from tests.support.unavailable import unavailable
 
 WIDTHS = (375, 1440)
 SCREENSHOTS = Path(os.environ.get("GOAT_SCREENSHOTS", Path(__file__).parents[2] / "test-output/screenshots"))
@@ -54,9 +55,7 @@ def require_browser(name: str) -> SystemBrowser:
         return browser
     install = f"apt-get update && apt-get install -y {browser.package}"
     message = f"{name} not found at {browser.executable}: {install}"
-    if os.environ.get("GOAT_REQUIRE_BROWSER") or os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    unavailable(message, required_by="GOAT_REQUIRE_BROWSER")
 
 
 @contextmanager
